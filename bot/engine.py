@@ -1,0 +1,81 @@
+"""The answering engine: the current knowledge base plus its matcher, swappable on reload.
+
+Pure: imports nothing from Telegram. ``Engine.ask`` is cheap and synchronous (well under
+a millisecond); ``Engine.reload`` does file I/O and index building, so async callers run
+it in a worker thread. A reload builds the new base completely before swapping a single
+reference, so concurrent ``ask`` calls always see either the old or the new base.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge import load_knowledge
+from bot.matcher import Matcher, MatchConfig
+from bot.model import KnowledgeBase, MatchResult
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadSummary:
+    entries: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    version: str
+    previous_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    kb: KnowledgeBase
+    matcher: Matcher
+
+
+class Engine:
+    """Answers questions from a knowledge directory; ``reload`` swaps in a new base."""
+
+    def __init__(self, directory: Path, config: MatchConfig | None = None) -> None:
+        self.directory = Path(directory)
+        self.config = config or MatchConfig()
+        self._reload_lock = threading.Lock()
+        self._state = self._build()  # raises KnowledgeError on a broken base
+
+    def _build(self) -> _State:
+        kb = load_knowledge(self.directory, config=self.config)
+        return _State(kb, Matcher(kb, self.config))
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._state.kb
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._state.matcher
+
+    def ask(self, question: str) -> MatchResult:
+        return self._state.matcher.match(question)
+
+    def reload(self) -> ReloadSummary:
+        """Re-read and validate the directory, then swap atomically.
+
+        Raises ``KnowledgeError`` (carrying every problem) and keeps the old base if the
+        new one is broken. Two concurrent reloads are serialised.
+        """
+        with self._reload_lock:
+            old = self._state
+            new = self._build()
+            self._state = new
+        before = {e.id: e for e in old.kb.entries}
+        after = {e.id: e for e in new.kb.entries}
+        return ReloadSummary(
+            entries=len(after),
+            added=tuple(sorted(after.keys() - before.keys())),
+            removed=tuple(sorted(before.keys() - after.keys())),
+            changed=tuple(
+                sorted(k for k in after.keys() & before.keys() if after[k] != before[k])
+            ),
+            version=new.kb.version,
+            previous_version=old.kb.version,
+        )

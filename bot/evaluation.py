@@ -1,0 +1,122 @@
+"""Scoring the engine against a labelled question file (``citebot eval``).
+
+File format (as in ``eval/*.yaml``): a YAML list of ``{q, expect, none, cat}`` where
+``expect`` is a list of groups of alternatives — a correct answer contains at least one
+alternative of every group — and ``none: true`` marks a question the article does not
+answer, which must not be answered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.model import MatchResult
+
+
+@dataclass(slots=True)
+class Case:
+    question: str
+    expect: list[list[str]]
+    none: bool
+    category: str
+
+
+@dataclass(slots=True)
+class Failure:
+    case: Case
+    status: str
+    entry_id: str | None
+    answer: str | None
+    reason: str
+
+
+@dataclass(slots=True)
+class Report:
+    answerable: int = 0
+    answered_ok: int = 0
+    unanswerable: int = 0
+    refused: int = 0
+    per_category: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def answered_rate(self) -> float:
+        return 100.0 * self.answered_ok / self.answerable if self.answerable else 100.0
+
+    @property
+    def refused_rate(self) -> float:
+        return 100.0 * self.refused / self.unanswerable if self.unanswerable else 100.0
+
+
+def load_cases(path: Path) -> list[Case]:
+    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a YAML list of questions")
+    cases = []
+    for i, item in enumerate(data, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            raise ValueError(f"{path}: item {i} needs a string 'q'")
+        expect = item.get("expect") or []
+        none = bool(item.get("none"))
+        if not none and not expect:
+            raise ValueError(f"{path}: item {i} ({item['q']!r}) needs 'expect' or 'none: true'")
+        groups = [[str(a) for a in g] for g in expect]
+        cat = str(item.get("cat") or item.get("category") or ("none" if none else "answerable"))
+        cases.append(Case(item["q"], groups, none, cat))
+    return cases
+
+
+def is_correct(case: Case, shown: str) -> bool:
+    text = shown.lower()
+    return all(any(alt.lower() in text for alt in group) for group in case.expect)
+
+
+def evaluate(cases: list[Case], ask: Callable[[str], MatchResult]) -> Report:
+    report = Report()
+    for case in cases:
+        result = ask(case.question)
+        entry = result.entry if result.status == "answered" else None
+        answer = entry.answer[result.lang] if entry else None
+        shown = f"{answer}\n{entry.citation.quote}" if entry else ""
+        if case.none:
+            report.unanswerable += 1
+            ok = entry is None
+            report.refused += ok
+        else:
+            report.answerable += 1
+            ok = entry is not None and is_correct(case, shown)
+            report.answered_ok += ok
+        cat = report.per_category[case.category]
+        cat[0] += ok
+        cat[1] += 1
+        if not ok:
+            report.failures.append(
+                Failure(case, result.status, entry.id if entry else None, answer,
+                        f"score {result.score:.1f}; {result.reason}")
+            )
+    return report
+
+
+def format_report(report: Report, verbose: bool = True) -> str:
+    lines = [
+        f"answerable answered correctly: {report.answered_ok}/{report.answerable}"
+        f" = {report.answered_rate:.1f}%",
+        f"unanswerable refused:          {report.refused}/{report.unanswerable}"
+        f" = {report.refused_rate:.1f}%",
+        "per category:",
+    ]
+    for cat, (ok, n) in sorted(report.per_category.items()):
+        lines.append(f"  {cat:<12} {ok:>4}/{n:<4} {100.0 * ok / n:5.1f}%")
+    if verbose and report.failures:
+        lines.append(f"failures ({len(report.failures)}):")
+        for f in report.failures:
+            want = "refusal" if f.case.none else " & ".join("|".join(g) for g in f.case.expect)
+            got = f"{f.status} {f.entry_id or ''}".strip()
+            lines.append(f"  [{f.case.category}] {f.case.question!r}: want {want}; got {got} ({f.reason})")
+    return "\n".join(lines)

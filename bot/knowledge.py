@@ -1,0 +1,724 @@
+"""Load and validate the knowledge directory: ``article.yaml``, its raw page, ``qa/*.yaml``.
+
+``load_knowledge`` reads everything, collects *every* problem it finds (with file, line
+and entry id) and raises one :class:`KnowledgeError` listing them all, or returns a
+:class:`~bot.model.KnowledgeBase`. Optionally it then runs every stored question through
+the matcher and reports questions that are not answered by their own entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
+from bot.safe_yaml import DEFAULT_MAX_BYTES, YamlError, decode_utf8, parse, read_capped
+
+__all__ = [
+    "ARTICLE_FILE",
+    "QA_DIR",
+    "KnowledgeError",
+    "Problem",
+    "check_directory",
+    "load_knowledge",
+    "normalize_question",
+]
+
+ARTICLE_FILE = "article.yaml"
+QA_DIR = "qa"
+
+_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRAILING = "?？!！。. \t"
+
+_ARTICLE_REQUIRED = (
+    "id",
+    "title",
+    "title_en",
+    "authors",
+    "authors_en",
+    "date",
+    "origin",
+    "origin_en",
+    "site",
+    "site_en",
+    "views",
+    "source",
+    "sections",
+)
+_ARTICLE_OPTIONAL = ("poster", "comments")
+_SECTION_FIELDS = ("id", "title", "title_en", "paragraphs")
+_PARAGRAPH_FIELDS = ("id", "text")
+_QA_FILE_FIELDS = ("entries",)
+_ENTRY_REQUIRED = ("id", "questions", "answer", "cite")
+_ENTRY_OPTIONAL = ("note",)
+_CITE_FIELDS = ("paragraph", "quote")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the knowledge files, located as precisely as possible."""
+
+    file: str
+    line: int | None
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" [{self.entry_id}]" if self.entry_id else ""
+        return f"{where}:{who} {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge directory is broken; ``problems`` lists everything found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,))
+
+
+class _MatcherLike(Protocol):
+    def match(self, text: str) -> Any: ...
+
+
+MatcherFactory = Callable[[KnowledgeBase, Any], _MatcherLike]
+
+
+def normalize_question(text: str) -> str:
+    """Light normalisation used to spot one question stored twice."""
+    return " ".join(text.split()).lower().rstrip(_TRAILING)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean (quote words like yes/no/on/off to make them text)"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def _suggest(word: Any, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _key_line(mapping: dict, key: str, default: int | None) -> int | None:
+    lines = getattr(mapping, "key_lines", None)
+    return lines.get(key, default) if lines else default
+
+
+def _item_line(items: list, index: int, default: int | None) -> int | None:
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines and index < len(lines) else default
+
+
+class _Checker:
+    """Records problems for one file (and one entry at a time)."""
+
+    def __init__(self, problems: list[Problem], file: str) -> None:
+        self.problems = problems
+        self.file = file
+        self.entry_id: str | None = None
+
+    def add(self, line: int | None, message: str, entry_id: str | None = None) -> None:
+        self.problems.append(Problem(self.file, line, entry_id or self.entry_id, message))
+
+    def mapping(self, value: Any, what: str, line: int | None) -> dict | None:
+        if isinstance(value, dict):
+            return value
+        self.add(line, f"{what} must be a mapping, got {_type_name(value)}")
+        return None
+
+    def fields(
+        self,
+        mapping: dict,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        where: str,
+        line: int | None,
+    ) -> None:
+        """Report missing and unknown fields (``where`` names the parent, or "")."""
+        known = required + optional
+        suffix = f" in {where}" if where else ""
+        for key in mapping:
+            if key not in known:
+                if not isinstance(key, str):
+                    msg = f"field names must be text, got {_type_name(key)} {key!r}{suffix}"
+                else:
+                    msg = f"unknown field {key!r}{suffix}{_suggest(key, known)}"
+                self.add(_key_line(mapping, key, line), msg)
+        for key in required:
+            if key not in mapping:
+                self.add(line, f"missing field {key!r}{suffix}")
+
+    def text(self, value: Any, what: str, line: int | None) -> str | None:
+        """A non-blank string, or ``None`` after reporting why not."""
+        if not isinstance(value, str):
+            self.add(line, f"{what} must be a string, got {_type_name(value)}")
+            return None
+        if not value.strip():
+            self.add(line, f"{what} is empty")
+            return None
+        return value
+
+    def field_text(self, mapping: dict, key: str, what: str, line: int | None) -> str | None:
+        if key not in mapping:
+            return None  # already reported as missing
+        return self.text(mapping[key], what, _key_line(mapping, key, line))
+
+    def id(self, value: Any, what: str, line: int | None) -> str | None:
+        text = self.text(value, what, line)
+        if text is not None and not _ID_RE.fullmatch(text):
+            self.add(line, f"{what} {text!r} must be lowercase kebab-case (like 'red-sites-2')")
+            return None
+        return text
+
+    def text_list(self, value: Any, what: str, line: int | None) -> list[tuple[str, int | None]]:
+        """Non-empty list of non-blank strings, as ``(text, line)`` pairs."""
+        if not isinstance(value, list):
+            self.add(line, f"{what} must be a list of strings, got {_type_name(value)}")
+            return []
+        if not value:
+            self.add(line, f"{what} is empty (at least one is needed)")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            item_line = _item_line(value, i, line)
+            text = self.text(item, f"{what}[{i}]", item_line)
+            if text is not None:
+                out.append((text, item_line))
+        return out
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+class _Reader:
+    """Reads files once, remembering their bytes for the version hash."""
+
+    def __init__(self, directory: Path, problems: list[Problem], max_bytes: int) -> None:
+        self.directory = directory
+        self.problems = problems
+        self.max_bytes = max_bytes
+        self.files: dict[str, bytes] = {}
+
+    def read(self, rel: str, *, report_line: tuple[str, int | None] | None = None) -> str | None:
+        """Read ``rel`` (posix, relative) as text; ``report_line`` locates a missing file."""
+        path = self.directory / rel
+        try:
+            data = read_capped(path, self.max_bytes)
+            text = decode_utf8(data)
+        except FileNotFoundError:
+            if report_line is not None:
+                file, line = report_line
+                self.problems.append(Problem(file, line, None, f"file {rel!r} does not exist"))
+            else:
+                self.problems.append(Problem(rel, None, None, "file is missing"))
+            return None
+        except YamlError as exc:
+            self.problems.append(Problem(rel, exc.line, None, exc.message))
+            return None
+        except OSError as exc:
+            self.problems.append(Problem(rel, None, None, f"cannot read file: {exc.strerror}"))
+            return None
+        self.files[rel] = data
+        return text
+
+    def read_yaml(self, rel: str) -> tuple[bool, Any]:
+        text = self.read(rel)
+        if text is None:
+            return False, None
+        try:
+            return True, parse(text)
+        except YamlError as exc:
+            self.problems.append(Problem(rel, exc.line, None, exc.message))
+            return False, None
+
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for rel in sorted(self.files):
+            data = self.files[rel]
+            digest.update(f"{rel}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------- article
+
+
+def _string_list(c: _Checker, doc: dict, key: str, line: int | None) -> tuple[str, ...]:
+    if key not in doc:
+        return ()
+    return tuple(t for t, _ in c.text_list(doc[key], key, _key_line(doc, key, line)))
+
+
+def _count(c: _Checker, doc: dict, key: str) -> int:
+    value = doc.get(key)
+    if key not in doc:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        c.add(_key_line(doc, key, None), f"{key} must be a whole number >= 0, got {value!r}")
+        return 0
+    return value
+
+
+def _date(c: _Checker, doc: dict) -> str:
+    if "date" not in doc:
+        return ""
+    value, line = doc["date"], _key_line(doc, "date", None)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = c.text(value, "date", line)
+    if text is None:
+        return ""
+    try:
+        if not _DATE_RE.fullmatch(text):
+            raise ValueError
+        dt.date.fromisoformat(text)
+    except ValueError:
+        c.add(line, f"date {text!r} must be a date like 2021-06-11")
+    return text
+
+
+def _source_path(c: _Checker, doc: dict) -> str | None:
+    line = _key_line(doc, "source", None)
+    raw = c.field_text(doc, "source", "source", line)
+    if raw is None:
+        return None
+    rel = PurePosixPath(raw.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or re.match(r"[A-Za-z]:", raw):
+        c.add(line, f"source {raw!r} must be a path inside the knowledge directory")
+        return None
+    return rel.as_posix()
+
+
+def _load_article(reader: _Reader, problems: list[Problem]) -> Article | None:
+    ok, doc = reader.read_yaml(ARTICLE_FILE)
+    if not ok:
+        return None
+    c = _Checker(problems, ARTICLE_FILE)
+    if doc is None:
+        c.add(None, "file is empty")
+        return None
+    if c.mapping(doc, "the article file", 1) is None:
+        return None
+    before = len(problems)
+    c.fields(doc, _ARTICLE_REQUIRED, _ARTICLE_OPTIONAL, "", None)
+    strings = {}
+    for key in ("title", "title_en", "origin", "origin_en", "site", "site_en", "poster"):
+        strings[key] = c.field_text(doc, key, key, _key_line(doc, key, None)) or ""
+    article_id = c.id(doc["id"], "id", _key_line(doc, "id", None)) if "id" in doc else None
+    authors = _string_list(c, doc, "authors", None)
+    authors_en = _string_list(c, doc, "authors_en", None)
+    if authors and authors_en and len(authors) != len(authors_en):
+        c.add(
+            _key_line(doc, "authors_en", None),
+            f"authors_en has {len(authors_en)} names but authors has {len(authors)}",
+        )
+    date = _date(c, doc)
+    views = _count(c, doc, "views")
+    _count(c, doc, "comments")
+    source = _source_path(c, doc)
+    raw_text = None
+    if source is not None:
+        raw_text = reader.read(source, report_line=(ARTICLE_FILE, _key_line(doc, "source", None)))
+    sections = _sections(c, doc, raw_text, source)
+    if len(problems) > before or raw_text is None or article_id is None:
+        return None
+    return Article(
+        id=article_id,
+        title=strings["title"],
+        title_en=strings["title_en"],
+        authors=authors,
+        authors_en=authors_en,
+        date=date,
+        origin=strings["origin"],
+        origin_en=strings["origin_en"],
+        site=strings["site"],
+        site_en=strings["site_en"],
+        views=views,
+        sections=sections,
+        raw_text=raw_text,
+    )
+
+
+def _sections(
+    c: _Checker, doc: dict, raw_text: str | None, source: str | None
+) -> tuple[Section, ...]:
+    if "sections" not in doc:
+        return ()
+    items = doc["sections"]
+    line = _key_line(doc, "sections", None)
+    if not isinstance(items, list):
+        c.add(line, f"sections must be a list, got {_type_name(items)}")
+        return ()
+    if not items:
+        c.add(line, "sections is empty (at least one is needed)")
+        return ()
+    seen_sections: dict[str, int | None] = {}
+    seen_paragraphs: dict[str, int | None] = {}
+    sections = []
+    for i, item in enumerate(items):
+        s_line = _item_line(items, i, line)
+        sec = c.mapping(item, f"sections[{i}]", s_line)
+        if sec is None:
+            continue
+        c.fields(sec, _SECTION_FIELDS, (), f"section {i + 1}", s_line)
+        sid = c.id(sec["id"], "section id", _key_line(sec, "id", s_line)) if "id" in sec else None
+        if sid is not None:
+            if sid in seen_sections:
+                c.add(s_line, f"duplicate section id (first on line {seen_sections[sid]})", sid)
+            seen_sections.setdefault(sid, s_line)
+        title = c.field_text(sec, "title", "section title", s_line) or ""
+        title_en = c.field_text(sec, "title_en", "section title_en", s_line) or ""
+        paragraphs = []
+        if "paragraphs" in sec:
+            paragraphs = _paragraphs(
+                c, sec, sid or "", s_line, seen_paragraphs, raw_text, source or ""
+            )
+        sections.append(Section(sid or "", title, title_en, tuple(paragraphs)))
+    return tuple(sections)
+
+
+def _paragraphs(
+    c: _Checker,
+    sec: dict,
+    sid: str,
+    s_line: int | None,
+    seen: dict[str, int | None],
+    raw_text: str | None,
+    source: str,
+) -> list[Paragraph]:
+    items = sec["paragraphs"]
+    line = _key_line(sec, "paragraphs", s_line)
+    if not isinstance(items, list):
+        c.add(line, f"paragraphs must be a list, got {_type_name(items)}", sid or None)
+        return []
+    if not items:
+        c.add(line, "paragraphs is empty (at least one is needed)", sid or None)
+        return []
+    out = []
+    for j, item in enumerate(items):
+        p_line = _item_line(items, j, line)
+        para = c.mapping(item, "paragraph", p_line)
+        if para is None:
+            continue
+        c.fields(para, _PARAGRAPH_FIELDS, (), "paragraph", p_line)
+        pid = (
+            c.id(para["id"], "paragraph id", _key_line(para, "id", p_line))
+            if "id" in para
+            else None
+        )
+        if pid is not None:
+            if pid in seen:
+                c.add(p_line, f"duplicate paragraph id (first on line {seen[pid]})", pid)
+            seen.setdefault(pid, p_line)
+        text = c.field_text(para, "text", "paragraph text", p_line)
+        if text is not None and raw_text is not None and text not in raw_text:
+            c.add(_key_line(para, "text", p_line), f"text is not verbatim in {source}", pid)
+        if pid is not None and text is not None:
+            out.append(Paragraph(pid, sid, text))
+    return out
+
+
+# ---------------------------------------------------------------------------- Q&A
+
+
+@dataclass
+class _Seen:
+    """Cross-file state: where each entry id and each question was first defined."""
+
+    ids: dict[str, tuple[str, int | None]]
+    questions: dict[str, tuple[str, str, int | None]]  # norm -> (entry id, file, line)
+    question_lines: dict[str, list[tuple[str, int | None]]]  # entry id -> [(q, line)]
+
+
+def _qa_files(directory: Path, problems: list[Problem]) -> list[str]:
+    qa = directory / QA_DIR
+    if not qa.is_dir():
+        problems.append(Problem(QA_DIR, None, None, "Q&A directory is missing"))
+        return []
+    names = sorted(
+        p.name
+        for p in qa.iterdir()
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+    )
+    if not names:
+        problems.append(Problem(QA_DIR, None, None, "no Q&A files (qa/*.yaml)"))
+    return [f"{QA_DIR}/{n}" for n in names]
+
+
+def _load_qa_file(
+    reader: _Reader,
+    rel: str,
+    article: Article | None,
+    paragraphs: dict[str, Paragraph],
+    seen: _Seen,
+    problems: list[Problem],
+) -> list[Entry]:
+    ok, doc = reader.read_yaml(rel)
+    if not ok:
+        return []
+    c = _Checker(problems, rel)
+    if doc is None:
+        c.add(None, "file is empty (expected 'entries:' and a list of entries)")
+        return []
+    if c.mapping(doc, "a Q&A file", 1) is None:
+        return []
+    c.fields(doc, _QA_FILE_FIELDS, (), "", None)
+    if "entries" not in doc:
+        return []
+    items, line = doc["entries"], _key_line(doc, "entries", None)
+    if not isinstance(items, list):
+        c.add(line, f"entries must be a list, got {_type_name(items)}")
+        return []
+    if not items:
+        c.add(line, "entries is empty")
+        return []
+    entries = []
+    for i, item in enumerate(items):
+        entry = _entry(c, item, _item_line(items, i, line), article, paragraphs, seen)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _entry(
+    c: _Checker,
+    item: Any,
+    line: int | None,
+    article: Article | None,
+    paragraphs: dict[str, Paragraph],
+    seen: _Seen,
+) -> Entry | None:
+    c.entry_id = None
+    m = c.mapping(item, "an entry", line)
+    if m is None:
+        return None
+    line = getattr(m, "line", line)
+    raw_id = m.get("id")
+    if isinstance(raw_id, str) and raw_id.strip():
+        c.entry_id = raw_id.strip()
+    before = len(c.problems)
+    c.fields(m, _ENTRY_REQUIRED, _ENTRY_OPTIONAL, "", line)
+    eid = c.id(raw_id, "id", _key_line(m, "id", line)) if "id" in m else None
+    if eid is not None:
+        if eid in seen.ids:
+            file, first = seen.ids[eid]
+            c.add(line, f"duplicate entry id (also defined at {file}:{first})")
+        else:
+            seen.ids[eid] = (c.file, line)
+
+    questions = _questions(c, m, line, eid or c.entry_id or "", seen)
+    answer = _answer(c, m, line)
+    citation, section_id = _cite(c, m, line, article, paragraphs)
+    if "note" in m:
+        c.field_text(m, "note", "note", line)
+    if len(c.problems) > before or eid is None or citation is None:
+        return None
+    return Entry(
+        id=eid,
+        questions=questions,
+        answer=answer,
+        citation=citation,
+        section_id=section_id,
+        source_file=c.file,
+        line=line or 0,
+    )
+
+
+def _questions(c: _Checker, m: dict, line: int | None, eid: str, seen: _Seen) -> dict:
+    if "questions" not in m:
+        return {}
+    q_line = _key_line(m, "questions", line)
+    qs = c.mapping(m["questions"], "questions", q_line)
+    if qs is None:
+        return {}
+    c.fields(qs, LANGS, (), "questions", q_line)
+    out: dict[str, tuple[str, ...]] = {}
+    mine = seen.question_lines.setdefault(eid, [])
+    for lang in LANGS:
+        if lang not in qs:
+            continue
+        pairs = c.text_list(qs[lang], f"questions.{lang}", _key_line(qs, lang, q_line))
+        out[lang] = tuple(q for q, _ in pairs)
+        for q, q_line_ in pairs:
+            norm = normalize_question(q)
+            first = seen.questions.get(norm)
+            if first is None:
+                seen.questions[norm] = (eid, c.file, q_line_)
+            elif first[0] == eid and first[1] == c.file:
+                c.add(q_line_, f"question {q!r} is repeated (first on line {first[2]})")
+            else:
+                other, file, other_line = first
+                c.add(
+                    q_line_,
+                    f"question {q!r} is also asked in entry {other} ({file}:{other_line})",
+                )
+            mine.append((q, q_line_))
+    return out
+
+
+def _answer(c: _Checker, m: dict, line: int | None) -> dict:
+    if "answer" not in m:
+        return {}
+    a_line = _key_line(m, "answer", line)
+    ans = c.mapping(m["answer"], "answer", a_line)
+    if ans is None:
+        return {}
+    c.fields(ans, LANGS, (), "answer", a_line)
+    out = {}
+    for lang in LANGS:
+        text = c.field_text(ans, lang, f"answer.{lang}", a_line)
+        if text is not None:
+            out[lang] = text.strip()
+    return out
+
+
+def _cite(
+    c: _Checker,
+    m: dict,
+    line: int | None,
+    article: Article | None,
+    paragraphs: dict[str, Paragraph],
+) -> tuple[Citation | None, str]:
+    if "cite" not in m:
+        return None, ""
+    c_line = _key_line(m, "cite", line)
+    cite = c.mapping(m["cite"], "cite", c_line)
+    if cite is None:
+        return None, ""
+    c.fields(cite, _CITE_FIELDS, (), "cite", c_line)
+    pid = c.field_text(cite, "paragraph", "cite.paragraph", c_line)
+    quote = c.field_text(cite, "quote", "cite.quote", c_line)
+    if pid is None or quote is None:
+        return None, ""
+    if article is None:  # the article is broken (already reported): cannot check more
+        return Citation(pid, quote), ""
+    para = paragraphs.get(pid)
+    if para is None:
+        c.add(
+            _key_line(cite, "paragraph", c_line),
+            f"unknown paragraph {pid!r}{_suggest(pid, paragraphs)}",
+        )
+        return None, ""
+    if quote not in para.text:
+        where = [p.id for p in paragraphs.values() if quote in p.text]
+        hint = f" (it is in {', '.join(where)})" if where else ""
+        c.add(_key_line(cite, "quote", c_line), f"quote is not in paragraph {pid}{hint}")
+        return None, ""
+    return Citation(pid, quote), para.section_id
+
+
+# ---------------------------------------------------------------------------- collisions
+
+
+def _collisions(
+    kb: KnowledgeBase,
+    config: Any,
+    factory: MatcherFactory | None,
+    question_lines: dict[str, list[tuple[str, int | None]]],
+) -> list[Problem]:
+    if factory is None:
+        from bot.matcher import Matcher  # lazy: the matcher imports the model, not us
+
+        factory = Matcher
+    matcher = factory(kb, config)
+    problems = []
+    for entry in kb.entries:
+        for question, line in question_lines.get(entry.id, ()):
+            result = matcher.match(question)
+            got = getattr(result, "entry", None)
+            if result.status == "answered" and got is not None and got.id == entry.id:
+                continue
+            if result.status == "answered" and got is not None:
+                msg = f'question "{question}" matches entry {got.id} instead'
+            else:
+                msg = (
+                    f'question "{question}" is not answered by its own entry '
+                    f"(status {result.status}, score {result.score:.1f})"
+                )
+            problems.append(Problem(entry.source_file, line or entry.line, entry.id, msg))
+    return problems
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def load_knowledge(
+    directory: Path,
+    *,
+    config: Any = None,
+    check_collisions: bool = True,
+    matcher_factory: MatcherFactory | None = None,
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
+) -> KnowledgeBase:
+    """Read and validate a knowledge directory; raise ``KnowledgeError`` listing all problems.
+
+    ``config`` is the matcher's ``MatchConfig``; with ``check_collisions`` every stored
+    question must be answered by its own entry (checked only when nothing else is wrong).
+    ``matcher_factory(kb, config)`` replaces ``bot.matcher.Matcher`` (for tests).
+    """
+    directory = Path(directory)
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), None, None, "directory does not exist")])
+    reader = _Reader(directory, problems, max_file_bytes)
+    article = _load_article(reader, problems)
+    paragraphs = (
+        {p.id: p for s in article.sections for p in s.paragraphs} if article is not None else {}
+    )
+    seen = _Seen({}, {}, {})
+    entries: list[Entry] = []
+    for rel in _qa_files(directory, problems):
+        entries.extend(_load_qa_file(reader, rel, article, paragraphs, seen, problems))
+    if problems or article is None:
+        raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
+    kb = KnowledgeBase(article=article, entries=tuple(entries), version=reader.version())
+    if check_collisions:
+        problems = _collisions(kb, config, matcher_factory, seen.question_lines)
+        if problems:
+            raise KnowledgeError(problems)
+    return kb
+
+
+def check_directory(
+    directory: Path,
+    *,
+    config: Any = None,
+    check_collisions: bool = True,
+    matcher_factory: MatcherFactory | None = None,
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Problem]:
+    """All problems of a knowledge directory; ``[]`` when it loads cleanly."""
+    try:
+        load_knowledge(
+            directory,
+            config=config,
+            check_collisions=check_collisions,
+            matcher_factory=matcher_factory,
+            max_file_bytes=max_file_bytes,
+        )
+    except KnowledgeError as exc:
+        return exc.problems
+    return []

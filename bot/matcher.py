@@ -1,0 +1,399 @@
+"""The matching engine: picks the entry that answers a question, or says none does.
+
+Pure: imports nothing from Telegram and does no I/O beyond reading a packaged table.
+
+How a question is scored (see README "How matching works" for the tuning knobs):
+
+1. Normalise (width, case, traditional→simplified, fillers) and detect the language; the
+   question is matched against the variants of that language only.
+2. Terms: Han character unigrams and bigrams, toneless-pinyin bigrams (homophone typos),
+   numbers and stemmed English words. Each term is weighted by its inverse document
+   frequency over entries and by its kind: numbers count most, single characters least.
+3. Each entry scores the best weighted Dice overlap of the question with one of its variants
+   (or, a little discounted, with its answer and quote), blended with rapidfuzz's
+   ``token_set_ratio`` over the same terms for word-order-free fuzziness.
+4. Guards against confident wrong answers: a question that says something the knowledge
+   base never mentions ("人口", "去年", "GDP", another city) loses score per unknown word;
+   a number or a distinctive word that the entry does not contain costs that entry.
+5. Decision: ``answered`` when the best score clears ``answer_threshold`` and leads the next
+   entry by ``ambiguity_gap``; ``ambiguous`` (up to 3 suggestions) when close calls sit
+   above ``suggest_threshold``; otherwise ``no_match``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import fuzz
+
+from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
+from bot.normalize import (
+    detect_lang,
+    en_terms,
+    is_han,
+    is_number,
+    normalize,
+    smalltalk_kind,
+    stem,
+    strip_fillers,
+    zh_terms,
+)
+
+MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
+
+# Words that ask rather than say: never "unknown content", whatever the knowledge base holds.
+ZH_QUESTION_WORDS = sorted(
+    """多少 几个 几名 几家 几条 几项 几本 几处 几场 几次 几 数量 数目 总数 一共 总共 共有 什么 啥 哪些 哪个 哪位
+    哪里 哪儿 哪 哪天 何时 时候 时间 日期 谁 是谁 叫 名字 名称 内容 主题 怎么 怎样 如何 为什么 为啥 咋
+    提到 提及 说了 讲了 讲的 说的 文章 这篇 本文 里面 介绍 有没有 是不是 有无 多大 多久 情况 具体 相关
+    关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么 做了 做的 搞了 搞的 有啥 都有 分别 还有
+    人数 多少人 规模 告诉 知道 了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思
+    是啥 是什么 又 呀 吗 呢 的 了 是 有 在 和 与 及 被 把 都 也 就 还 这 那 个 么 嘛 之 对 给 中 上 下 里
+    """.split(),
+    key=len,
+    reverse=True,
+)
+
+KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """Decision thresholds, all on the 0..100 score scale. Override with environment
+    variables ``CITEBOT_ANSWER_THRESHOLD``, ``CITEBOT_SUGGEST_THRESHOLD``,
+    ``CITEBOT_AMBIGUITY_GAP``, ``CITEBOT_OOV_PENALTY``."""
+
+    answer_threshold: float = 60.0  # best score needed to answer
+    suggest_threshold: float = 35.0  # score needed to be offered as "did you mean"
+    ambiguity_gap: float = 5.0  # best must lead the runner-up entry by this much
+    confident_score: float = 88.0  # at or above this, answer even if the gap is small
+    oov_penalty: float = 0.55  # score factor per unknown content word in the question
+    max_suggestions: int = 3
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MatchConfig:
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            raw = env.get(f"CITEBOT_{f.name.upper()}")
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[f.name] = int(raw) if f.type in (int, "int") else float(raw)
+            except ValueError:
+                raise ValueError(f"CITEBOT_{f.name.upper()} must be a number, not {raw!r}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[str, str]:
+    text = resources.files("bot").joinpath("data/pinyin.txt").read_text(encoding="utf-8")
+    return {line[0]: line[1:] for line in text.splitlines() if len(line) > 1}
+
+
+def _term_kind(term: str) -> str:
+    if term.startswith("~"):
+        return "py"
+    if is_number(term):
+        return "num"
+    if is_han(term):
+        return "uni" if len(term) == 1 else "bi"
+    return "word"
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One matchable text of an entry: a question variant, or its answer and quote."""
+
+    entry_index: int
+    text: str  # original question text (for suggestions)
+    terms: frozenset[str]
+    key: str  # space-joined terms for rapidfuzz
+    weight: float  # sum of term weights
+    discount: float  # 1.0 for variants, less for the answer pseudo-variant
+
+
+@dataclass(slots=True)
+class _LangIndex:
+    docs: list[_Doc]
+    postings: dict[str, list[int]]  # term -> doc indexes
+    idf: dict[str, float]
+    max_idf: float
+    entry_vocab: list[frozenset[str]]  # per entry: every term of its texts and paragraph
+    vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
+
+
+class Matcher:
+    """Index over a knowledge base; ``match`` answers one question."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None) -> None:
+        self.kb = kb
+        self.config = config or MatchConfig()
+        self.entries: tuple[Entry, ...] = kb.entries
+        self._pinyin = _pinyin_table()
+        article_text = " ".join(
+            p.text for s in kb.article.sections for p in s.paragraphs
+        ) + " " + kb.article.title
+        self._article_norm = normalize(article_text)
+        self._index: dict[Lang, _LangIndex] = {lang: self._build(lang) for lang in LANGS}
+        self._zh_bigrams = frozenset(
+            t for t in self._index["zh"].vocab_words if is_han(t) and len(t) == 2
+        )
+        self._zh_pinyin_bigrams = frozenset(
+            t for t in self._index["zh"].vocab_words if t.startswith("~")
+        )
+
+    # ----------------------------------------------------------------- indexing
+    def terms(self, norm: str, lang: Lang) -> list[str]:
+        """Index terms of normalised text, with pinyin bigrams for Chinese."""
+        base = zh_terms(norm) if lang == "zh" else en_terms(norm)
+        out = list(base)
+        py = self._pinyin
+        for t in base:
+            if len(t) == 2 and is_han(t):
+                a, b = py.get(t[0]), py.get(t[1])
+                if a and b:
+                    out.append(f"~{a}_{b}")
+        return out
+
+    def _build(self, lang: Lang) -> _LangIndex:
+        raw_docs: list[tuple[int, str, list[str], float]] = []
+        entry_terms: list[set[str]] = []
+        for i, entry in enumerate(self.entries):
+            mine: set[str] = set()
+            for q in entry.questions.get(lang, ()):
+                t = self.terms(strip_fillers(normalize(q)), lang)
+                raw_docs.append((i, q, t, 1.0))
+                mine.update(t)
+            answer = entry.answer.get(lang, "")
+            extra = answer + (" " + entry.citation.quote if lang == "zh" else "")
+            t = self.terms(normalize(extra), lang)
+            raw_docs.append((i, answer, t, 0.85))
+            mine.update(t)
+            para = self.kb.article.paragraph(entry.citation.paragraph)
+            if para is not None and lang == "zh":
+                mine.update(self.terms(normalize(para.text), lang))
+            entry_terms.append(mine)
+        n = max(len(self.entries), 1)
+        df: dict[str, int] = defaultdict(int)
+        for mine in entry_terms:
+            for t in mine:
+                df[t] += 1
+        idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        max_idf = math.log(1 + n)
+        docs: list[_Doc] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        for entry_index, text, terms, discount in raw_docs:
+            tset = frozenset(terms)
+            if not tset:
+                continue
+            weight = sum(self._w(t, idf, max_idf) for t in tset)
+            doc_id = len(docs)
+            docs.append(_Doc(entry_index, text, tset, " ".join(sorted(tset)), weight, discount))
+            for t in tset:
+                postings[t].append(doc_id)
+        vocab = set(df)
+        if lang == "zh":
+            vocab.update(self.terms(self._article_norm, "zh"))
+        return _LangIndex(
+            docs=docs,
+            postings=dict(postings),
+            idf=idf,
+            max_idf=max_idf,
+            entry_vocab=[frozenset(m) for m in entry_terms],
+            vocab_words=frozenset(vocab),
+        )
+
+    @staticmethod
+    def _w(term: str, idf: Mapping[str, float], max_idf: float) -> float:
+        return idf.get(term, max_idf) * KIND_WEIGHT[_term_kind(term)]
+
+    # ----------------------------------------------------------------- guards
+    def unknown_words(self, norm: str, lang: Lang) -> list[str]:
+        """Content words of the question that the knowledge base never mentions."""
+        if lang == "en":
+            index = self._index["en"]
+            unknown = []
+            for tok in norm.split():
+                if is_han(tok):
+                    unknown.extend(self._unknown_han(tok))
+                    continue
+                if is_number(tok):
+                    if tok not in index.vocab_words and tok not in self._index["zh"].vocab_words:
+                        unknown.append(tok)
+                    continue
+                t = stem(tok)
+                if len(tok) <= 2 or t in index.vocab_words or tok in _EN_QUESTION_WORDS:
+                    continue
+                from bot.normalize import EN_STOP
+
+                if tok in EN_STOP:
+                    continue
+                if len(t) >= 5 and self._near_en_word(t):
+                    continue
+                unknown.append(tok)
+            return unknown
+        unknown = []
+        for tok in strip_question_words(norm).split():
+            if is_number(tok):
+                if tok not in self._index["zh"].vocab_words:
+                    unknown.append(tok)
+            elif is_han(tok):
+                unknown.extend(self._unknown_han(tok))
+            elif tok not in self._index["zh"].vocab_words and tok not in self._index[
+                "en"
+            ].vocab_words and len(tok) > 1:
+                unknown.append(tok)
+        return unknown
+
+    def _near_en_word(self, word: str) -> bool:
+        from rapidfuzz import process
+
+        choices = self._en_long_words
+        hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85)
+        return hit is not None
+
+    @property
+    def _en_long_words(self) -> list[str]:
+        cached = getattr(self, "_en_words_cache", None)
+        if cached is None:
+            cached = [w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isalpha()]
+            object.__setattr__(self, "_en_words_cache", cached)
+        return cached
+
+    def _unknown_han(self, run: str) -> list[str]:
+        """Maximal stretches of 2+ characters that no known bigram (or homophone) covers."""
+        bigrams, py_bigrams, py = self._zh_bigrams, self._zh_pinyin_bigrams, self._pinyin
+        covered = [False] * len(run)
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            ok = pair in bigrams
+            if not ok:
+                a, b = py.get(pair[0]), py.get(pair[1])
+                ok = bool(a and b and f"~{a}_{b}" in py_bigrams)
+            if ok:
+                covered[i] = covered[i + 1] = True
+        out, start = [], None
+        for i, c in enumerate([*covered, True]):
+            if not c and start is None:
+                start = i
+            elif c and start is not None:
+                if i - start >= 2:
+                    out.append(run[start:i])
+                start = None
+        return out
+
+    # ----------------------------------------------------------------- matching
+    def match(self, question: str) -> MatchResult:
+        text = question[:MAX_QUESTION_CHARS]
+        lang: Lang = "en" if detect_lang(text) == "en" else "zh"
+        norm = strip_fillers(normalize(text))
+        if not norm:
+            return MatchResult(question, "no_match", lang, reason="empty")
+        kind = smalltalk_kind(norm)
+        if kind:
+            return MatchResult(question, "no_match", lang, smalltalk=kind, reason="smalltalk")
+        index = self._index[lang]
+        qterms = frozenset(self.terms(norm, lang))
+        if not qterms:
+            return MatchResult(question, "no_match", lang, reason="no terms")
+        w = self._w
+        qweight = {t: w(t, index.idf, index.max_idf) for t in qterms}
+        qtotal = sum(qweight.values())
+
+        # Accumulate weighted overlap per document through the postings.
+        overlap: dict[int, float] = defaultdict(float)
+        for t, wt in qweight.items():
+            for d in index.postings.get(t, ()):
+                overlap[d] += wt
+        if not overlap:
+            return MatchResult(question, "no_match", lang, reason="no overlap")
+
+        qkey = " ".join(sorted(qterms))
+        best: dict[int, tuple[float, int]] = {}
+        for d, ov in overlap.items():
+            doc = index.docs[d]
+            dice = 2 * ov / (qtotal + doc.weight)
+            score = 100 * dice * doc.discount
+            prev = best.get(doc.entry_index)
+            if prev is None or score > prev[0]:
+                best[doc.entry_index] = (score, d)
+        # Rerank the strongest candidates with rapidfuzz and the guards.
+        shortlist = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:12]
+        numbers = {t for t in qterms if is_number(t)}
+        distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
+        distinct_total = sum(distinct.values()) or 1.0
+        scored: list[tuple[float, int, int]] = []
+        for entry_index, (score, d) in shortlist:
+            doc = index.docs[d]
+            fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
+            s = 0.75 * score + 0.25 * fuzzy
+            vocab = index.entry_vocab[entry_index]
+            if numbers and not numbers <= vocab:
+                s *= 0.6
+            missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
+            s *= 1 - 0.6 * (missing / distinct_total)
+            scored.append((s, entry_index, d))
+        scored.sort(reverse=True)
+
+        unknown = self.unknown_words(norm, lang)
+        penalty = self.config.oov_penalty ** min(len(unknown), 3)
+        scored = [(s * penalty, e, d) for s, e, d in scored]
+        cfg = self.config
+        top_score, top_entry, _ = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        suggestions = tuple(
+            Suggestion(self.entries[e].id, self._suggestion_text(e, lang), round(s, 1))
+            for s, e, _ in scored[: cfg.max_suggestions]
+            if s >= cfg.suggest_threshold and s >= top_score - 25
+        )
+        extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
+        if top_score >= cfg.answer_threshold and (
+            top_score - runner_up >= cfg.ambiguity_gap or top_score >= cfg.confident_score
+        ):
+            return MatchResult(
+                question, "answered", lang, self.entries[top_entry], round(top_score, 1),
+                reason="answered", extra=extra,
+            )
+        if unknown:
+            return MatchResult(
+                question, "no_match", lang, score=round(top_score, 1), suggestions=suggestions,
+                reason="unknown words: " + " ".join(unknown), extra=extra,
+            )
+        if suggestions and top_score >= cfg.suggest_threshold:
+            return MatchResult(
+                question, "ambiguous", lang, score=round(top_score, 1), suggestions=suggestions,
+                reason="close call" if top_score >= cfg.answer_threshold else "low score",
+                extra=extra,
+            )
+        return MatchResult(
+            question, "no_match", lang, score=round(top_score, 1), reason="below threshold",
+            extra=extra,
+        )
+
+    def _suggestion_text(self, entry_index: int, lang: Lang) -> str:
+        return self.entries[entry_index].label(lang)
+
+
+_EN_QUESTION_WORDS = frozenset(
+    """many much number often long large big called name named kind type happened happen
+    held hold took take give gave get got did does doing describe explain details detail
+    anything something thing things people person write wrote written publish published
+    """.split()
+)
+
+_ZH_QW_RE = None
+
+
+def strip_question_words(norm: str) -> str:
+    """Replace question words and particles with spaces (content words stay)."""
+    global _ZH_QW_RE
+    if _ZH_QW_RE is None:
+        import re
+
+        _ZH_QW_RE = re.compile("|".join(map(re.escape, ZH_QUESTION_WORDS)))
+    return " ".join(_ZH_QW_RE.sub(" ", norm).split())

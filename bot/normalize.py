@@ -1,0 +1,163 @@
+"""Text normalisation and tokenisation for matching Chinese and English questions.
+
+Pure functions, no I/O. Chinese has no spaces, so Chinese text is indexed as character
+unigrams and bigrams within runs of Han characters; numbers and Latin words are whole
+tokens. English text is lower-cased, stop words dropped and lightly stemmed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import zhconv
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{HAN}]")
+_LATIN_RE = re.compile(r"[a-z]")
+# One token: a run of Han characters, a number (with decimals), or a Latin word.
+_TOKEN_RE = re.compile(rf"[{HAN}]+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?")
+_SPACES = re.compile(r"\s+")
+
+# Chinese numerals in counts ("三个分团", "四条线路") become digits, as the article writes them.
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}
+_MEASURE = "个条名家项件本处次场位支座所篇段"
+_CN_COUNT_RE = re.compile(rf"([一二两三四五六七八九十]{{1,3}})(?=[{_MEASURE}])")
+
+# Polite framing and particles that carry no content (longest first).
+ZH_FILLERS = sorted(
+    """请问 请教一下 请教 请告诉我 告诉我 麻烦问一下 麻烦问下 麻烦 想问一下 想问下 想问 问一下 问下
+    我想知道 想知道 我想了解 了解一下 能不能告诉我 能告诉我 可以告诉我 你知道 你们知道 谁知道
+    一下 帮我查 帮我看看 查一下 我问你 小助手 机器人 哈哈 嗯嗯 那个 这个嘛 啊 呀 吧 呢 吗 嘛 哦 啦 哇 呗
+    """.split(),
+    key=len,
+    reverse=True,
+)
+_ZH_FILLER_RE = re.compile("|".join(map(re.escape, ZH_FILLERS)))
+
+EN_STOP = frozenset(
+    """a an the of in on at to for from by with about into over under and or but is are was were be
+    been being do does did done have has had having i me my we our you your he she it its they them
+    their this that these those there here what which who whom whose when where why how please
+    could would can will shall should may might must tell say says said know let us any some
+    article text story report mention mentioned mentions according whats what's s t also just
+    much many number amount total per than then so as if not no yes ok okay hey hi hello
+    """.split()
+)
+
+GREETINGS = frozenset(
+    "你好 您好 你们好 大家好 早上好 上午好 中午好 下午好 晚上好 晚安 早安 早 嗨 哈喽 哈啰 在吗 在不在".split()
+) | {"good morning", "good afternoon", "good evening", "hi there", "hello there", "morning",
+     "hi", "hello", "hey", "hiya", "yo", "greetings", "howdy"}
+THANKS = frozenset(
+    """谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 谢啦 谢了 好的谢谢 辛苦了 再见 拜拜""".split()
+) | {"thanks", "thank you", "thx", "ty", "many thanks", "thanks a lot", "thank you very much",
+     "cheers", "bye", "goodbye", "ok thanks", "great thanks", "thanks so much"}
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    return zhconv.convert(text, "zh-cn")
+
+
+def _cn_count(match: re.Match[str]) -> str:
+    s = match.group(1)
+    if len(s) == 1:
+        return str(_CN_DIGITS[s])
+    if s[0] == "十" and len(s) == 2:  # 十二
+        return str(10 + _CN_DIGITS[s[1]])
+    if len(s) == 2 and s[1] == "十":  # 二十
+        return str(_CN_DIGITS[s[0]] * 10)
+    if len(s) == 3 and s[1] == "十":  # 二十三
+        return str(_CN_DIGITS[s[0]] * 10 + _CN_DIGITS[s[2]])
+    return s
+
+
+def normalize(text: str) -> str:
+    """Width, case, traditional→simplified, Chinese counts→digits; punctuation→space."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = to_simplified(text)
+    text = _CN_COUNT_RE.sub(_cn_count, text)
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 205,500 -> 205500
+    return " ".join(_TOKEN_RE.findall(text))
+
+
+def detect_lang(text: str) -> str:
+    """'zh' if the text is mostly Chinese, else 'en'."""
+    han = len(_HAN_RE.findall(text))
+    if not han:
+        return "en"
+    latin = len(_LATIN_RE.findall(text.lower()))
+    return "en" if latin > 3 * han else "zh"
+
+
+def strip_fillers(norm: str) -> str:
+    """Drop polite framing and particles from normalised Chinese text."""
+    return _SPACES.sub(" ", _ZH_FILLER_RE.sub(" ", norm)).strip()
+
+
+def smalltalk_kind(norm: str) -> str | None:
+    """'greeting' or 'thanks' if the whole message is small talk, else None."""
+    text = norm.strip()
+    compact = text.replace(" ", "")
+    for kind, phrases in (("thanks", THANKS), ("greeting", GREETINGS)):
+        if text in phrases or compact in phrases:
+            return kind
+        # e.g. "你好 谢谢" / "hi thanks": every token is small talk of some kind
+    tokens = text.split()
+    if tokens and all(t in GREETINGS or t in THANKS for t in tokens):
+        return "thanks" if any(t in THANKS for t in tokens) else "greeting"
+    return None
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to equate 'bases'/'base', 'students'/'student'."""
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def han_terms(run: str) -> Iterable[str]:
+    """Unigrams and bigrams of one run of Han characters."""
+    yield from run
+    for i in range(len(run) - 1):
+        yield run[i : i + 2]
+
+
+def zh_terms(norm: str) -> list[str]:
+    """Index terms of normalised Chinese text (fillers already stripped by the caller)."""
+    out: list[str] = []
+    for tok in norm.split():
+        if _HAN_RE.match(tok):
+            out.extend(han_terms(tok))
+        elif tok[0].isdigit():
+            out.append(tok)
+        elif tok not in EN_STOP:
+            out.append(tok)
+    return out
+
+
+def en_terms(norm: str) -> list[str]:
+    """Index terms of normalised English text: stemmed content words and numbers."""
+    out: list[str] = []
+    for tok in norm.split():
+        if _HAN_RE.match(tok):
+            out.extend(han_terms(tok))
+        elif tok[0].isdigit():
+            out.append(tok)
+        elif tok not in EN_STOP and len(tok) > 1:
+            out.append(stem(tok))
+    return out
+
+
+def is_number(term: str) -> bool:
+    return term[:1].isdigit()
+
+
+def is_han(term: str) -> bool:
+    return bool(_HAN_RE.match(term))
