@@ -191,6 +191,11 @@ class _Checker:
             return None
         return text
 
+    def field_id(self, mapping: dict, key: str, what: str, line: int | None) -> str | None:
+        if key not in mapping:
+            return None  # already reported as missing
+        return self.id(mapping[key], what, _key_line(mapping, key, line))
+
     def text_list(self, value: Any, what: str, line: int | None) -> list[tuple[str, int | None]]:
         """Non-empty list of non-blank strings, as ``(text, line)`` pairs."""
         if not isinstance(value, list):
@@ -327,7 +332,7 @@ def _load_article(reader: _Reader, problems: list[Problem]) -> Article | None:
     strings = {}
     for key in ("title", "title_en", "origin", "origin_en", "site", "site_en", "poster"):
         strings[key] = c.field_text(doc, key, key, _key_line(doc, key, None)) or ""
-    article_id = c.id(doc["id"], "id", _key_line(doc, "id", None)) if "id" in doc else None
+    article_id = c.field_id(doc, "id", "id", None)
     authors = _string_list(c, doc, "authors", None)
     authors_en = _string_list(c, doc, "authors_en", None)
     if authors and authors_en and len(authors) != len(authors_en):
@@ -384,7 +389,7 @@ def _sections(
         if sec is None:
             continue
         c.fields(sec, _SECTION_FIELDS, (), f"section {i + 1}", s_line)
-        sid = c.id(sec["id"], "section id", _key_line(sec, "id", s_line)) if "id" in sec else None
+        sid = c.field_id(sec, "id", "section id", s_line)
         if sid is not None:
             if sid in seen_sections:
                 c.add(s_line, f"duplicate section id (first on line {seen_sections[sid]})", sid)
@@ -424,11 +429,7 @@ def _paragraphs(
         if para is None:
             continue
         c.fields(para, _PARAGRAPH_FIELDS, (), "paragraph", p_line)
-        pid = (
-            c.id(para["id"], "paragraph id", _key_line(para, "id", p_line))
-            if "id" in para
-            else None
-        )
+        pid = c.field_id(para, "id", "paragraph id", p_line)
         if pid is not None:
             if pid in seen:
                 c.add(p_line, f"duplicate paragraph id (first on line {seen[pid]})", pid)
@@ -521,7 +522,7 @@ def _entry(
         c.entry_id = raw_id.strip()
     before = len(c.problems)
     c.fields(m, _ENTRY_REQUIRED, _ENTRY_OPTIONAL, "", line)
-    eid = c.id(raw_id, "id", _key_line(m, "id", line)) if "id" in m else None
+    eid = c.field_id(m, "id", "id", line)
     if eid is not None:
         if eid in seen.ids:
             file, first = seen.ids[eid]

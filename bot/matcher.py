@@ -122,6 +122,7 @@ class _LangIndex:
     docs: list[_Doc]
     postings: dict[str, list[int]]  # term -> doc indexes
     idf: dict[str, float]
+    weights: dict[str, float]  # idf x kind weight, per known term
     max_idf: float
     entry_vocab: list[frozenset[str]]  # per entry: every term of its texts and paragraph
     vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
@@ -163,6 +164,7 @@ class Matcher:
     def _build(self, lang: Lang) -> _LangIndex:
         raw_docs: list[tuple[int, str, list[str], float]] = []
         entry_terms: list[set[str]] = []
+        para_terms: dict[str, list[str]] = {}
         for i, entry in enumerate(self.entries):
             mine: set[str] = set()
             for q in entry.questions.get(lang, ()):
@@ -174,9 +176,11 @@ class Matcher:
             t = self.terms(normalize(extra), lang)
             raw_docs.append((i, answer, t, 0.85))
             mine.update(t)
-            para = self.kb.article.paragraph(entry.citation.paragraph)
-            if para is not None and lang == "zh":
-                mine.update(self.terms(normalize(para.text), lang))
+            pid = entry.citation.paragraph
+            if lang == "zh" and pid not in para_terms:
+                para = self.kb.article.paragraph(pid)
+                para_terms[pid] = self.terms(normalize(para.text), lang) if para else []
+            mine.update(para_terms.get(pid, ()))
             entry_terms.append(mine)
         n = max(len(self.entries), 1)
         df: dict[str, int] = defaultdict(int)
@@ -185,13 +189,14 @@ class Matcher:
                 df[t] += 1
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
         max_idf = math.log(1 + n)
+        weights = {t: v * KIND_WEIGHT[_term_kind(t)] for t, v in idf.items()}
         docs: list[_Doc] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, text, terms, discount in raw_docs:
             tset = frozenset(terms)
             if not tset:
                 continue
-            weight = sum(self._w(t, idf, max_idf) for t in tset)
+            weight = sum(map(weights.__getitem__, tset))
             doc_id = len(docs)
             docs.append(_Doc(entry_index, text, tset, " ".join(sorted(tset)), weight, discount))
             for t in tset:
@@ -203,14 +208,16 @@ class Matcher:
             docs=docs,
             postings=dict(postings),
             idf=idf,
+            weights=weights,
             max_idf=max_idf,
             entry_vocab=[frozenset(m) for m in entry_terms],
             vocab_words=frozenset(vocab),
         )
 
     @staticmethod
-    def _w(term: str, idf: Mapping[str, float], max_idf: float) -> float:
-        return idf.get(term, max_idf) * KIND_WEIGHT[_term_kind(term)]
+    def _w(term: str, index: _LangIndex) -> float:
+        w = index.weights.get(term)
+        return w if w is not None else index.max_idf * KIND_WEIGHT[_term_kind(term)]
 
     # ----------------------------------------------------------------- guards
     def unknown_words(self, norm: str, lang: Lang) -> list[str]:
@@ -302,7 +309,7 @@ class Matcher:
         if not qterms:
             return MatchResult(question, "no_match", lang, reason="no terms")
         w = self._w
-        qweight = {t: w(t, index.idf, index.max_idf) for t in qterms}
+        qweight = {t: w(t, index) for t in qterms}
         qtotal = sum(qweight.values())
 
         # Accumulate weighted overlap per document through the postings.

@@ -114,11 +114,19 @@ def smalltalk_kind(norm: str) -> str | None:
 
 
 def stem(word: str) -> str:
-    """A light English stemmer: enough to equate 'bases'/'base', 'students'/'student'."""
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
-                         ("s", "")):
+    """A light English stemmer that maps 'bases'/'base'/'based', 'activities'/'activity' alike."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
     return word
 
 

@@ -1,0 +1,109 @@
+"""Behaviour of the matcher on the shipped knowledge base (pure, no Telegram)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.matcher import Matcher, MatchConfig
+from bot.normalize import to_simplified
+
+zhconv = pytest.importorskip("zhconv")
+
+
+def _traditional(text: str) -> str:
+    return zhconv.convert(text, "zh-tw")
+
+
+def test_every_entry_answers_its_own_first_questions(engine, kb) -> None:
+    for entry in kb.entries:
+        for lang in ("zh", "en"):
+            result = engine.ask(entry.questions[lang][0])
+            assert result.status == "answered", (entry.id, lang, result)
+            assert result.entry is not None and result.entry.id == entry.id
+            assert result.lang == lang
+
+
+def test_traditional_characters_match_like_simplified(engine, kb) -> None:
+    for entry in kb.entries[::5]:
+        question = entry.questions["zh"][1]
+        trad = _traditional(question)
+        assert to_simplified(trad) != trad or trad == question
+        assert engine.ask(trad).entry == engine.ask(question).entry
+
+
+def test_fillers_and_punctuation_do_not_change_the_answer(engine, kb) -> None:
+    for entry in kb.entries[::4]:
+        q = entry.questions["zh"][0].rstrip("?？")
+        assert engine.ask(f"请问{q}呢？？").entry == engine.ask(q).entry
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "连云港的人口有多少?",  # a fact the article does not give
+        "去年12345热线受理了多少诉求?",  # another year than the article's
+        "南京有多少个爱国主义教育基地?",  # another city
+        "项雪龙的生日是哪天",  # a person's birthday
+        "抗日山烈士陵园在哪个乡镇",  # detail not in the article
+        "连云港有几个机场",
+        "What is the GDP of Lianyungang?",
+        "阿里巴巴的创始人是谁",
+    ],
+)
+def test_near_miss_and_off_topic_questions_are_not_answered(engine, question: str) -> None:
+    result = engine.ask(question)
+    assert result.status != "answered", (question, result.entry and result.entry.id)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("你好", "greeting"), ("早上好!", "greeting"),
+                                             ("谢谢", "thanks"), ("thanks!", "thanks")])
+def test_smalltalk_is_recognised_and_asserts_nothing(engine, text: str, kind: str) -> None:
+    result = engine.ask(text)
+    assert (result.status, result.smalltalk, result.entry) == ("no_match", kind, None)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "？？？", "🙂🙂", "\u200b"])
+def test_empty_or_symbol_only_input_is_no_match(engine, text: str) -> None:
+    assert engine.ask(text).status == "no_match"
+
+
+def test_english_questions_get_english_answers(engine) -> None:
+    result = engine.ask("How many patriotic education bases does Lianyungang have?")
+    assert result.status == "answered" and result.lang == "en"
+    assert "66" in result.entry.answer["en"]
+
+
+def test_thresholds_are_configurable(kb) -> None:
+    strict = Matcher(kb, MatchConfig(answer_threshold=101, confident_score=101))
+    question = kb.entries[0].questions["zh"][0]
+    assert strict.match(question).status == "ambiguous"
+    silent = Matcher(kb, MatchConfig(answer_threshold=101, confident_score=101,
+                                     suggest_threshold=101))
+    assert silent.match(question).status == "no_match"
+
+
+def test_config_from_env() -> None:
+    cfg = MatchConfig.from_env({"CITEBOT_ANSWER_THRESHOLD": "70", "CITEBOT_MAX_SUGGESTIONS": "2"})
+    assert cfg.answer_threshold == 70.0 and cfg.max_suggestions == 2
+    assert dataclasses.replace(cfg, answer_threshold=60) != cfg
+    with pytest.raises(ValueError, match="CITEBOT_AMBIGUITY_GAP"):
+        MatchConfig.from_env({"CITEBOT_AMBIGUITY_GAP": "wide"})
+
+
+def test_ambiguous_results_offer_at_most_three_distinct_suggestions(engine) -> None:
+    seen = 0
+    for q in ["党史", "红色", "连云港", "宣讲", "活动", "党员", "学习教育"]:
+        result = engine.ask(q)
+        if result.status == "ambiguous":
+            seen += 1
+            ids = [s.entry_id for s in result.suggestions]
+            assert 1 <= len(ids) <= 3 and len(set(ids)) == len(ids)
+            assert all(s.score <= result.score for s in result.suggestions)
+    assert seen, "vague one-word questions should produce at least one 'did you mean'"
+
+
+def test_very_long_input_is_handled(engine) -> None:
+    result = engine.ask("连云港" * 5000)
+    assert result.status in {"answered", "ambiguous", "no_match"}

@@ -1,0 +1,53 @@
+"""Unit tests of normalisation, language detection and small talk."""
+
+import pytest
+
+from bot.normalize import detect_lang, en_terms, normalize, smalltalk_kind, strip_fillers, zh_terms
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("開山島在文章裡被提到了嗎", "开山岛在文章里被提到了吗"),  # traditional -> simplified
+        ("ＡＢＣ１２３４５熱線", "abc12345 热线"),  # full width -> half width, case
+        ("有三个宣讲分团", "有3个宣讲分团"),  # Chinese counts -> digits, as the article writes them
+        ("受理了205,500件", "受理了205500 件"),  # thousands separators
+        ("满意率？！……96.78%", "满意率 96.78"),  # punctuation dropped
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw).replace(" ", "") == expected.replace(" ", "")
+
+
+def test_fillers_are_dropped_but_question_words_kept() -> None:
+    assert strip_fillers(normalize("请问连云港有几个宣讲分团呢?")) == "连云港有几个宣讲分团"
+    assert "什么" in strip_fillers(normalize("这是什么活动啊"))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("连云港有多少个爱国主义教育基地?", "zh"),
+        ("開山島", "zh"),
+        ("How many bases does Lianyungang have?", "en"),
+        ("What does the article say about 开山岛?", "en"),
+        ("12345", "en"),
+    ],
+)
+def test_detect_lang(text: str, lang: str) -> None:
+    assert detect_lang(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("早上好", "greeting"), ("你好!", "greeting"), ("Hi there", "greeting"),
+     ("谢谢!", "thanks"), ("Thanks a lot", "thanks"), ("你好 谢谢", "thanks"),
+     ("开山岛", None), ("hello what is the title", None)],
+)
+def test_smalltalk(text: str, kind: str | None) -> None:
+    assert smalltalk_kind(strip_fillers(normalize(text))) == kind
+
+
+def test_terms() -> None:
+    assert zh_terms("开山岛 12345") == ["开", "山", "岛", "开山", "山岛", "12345"]
+    assert en_terms("how many bases does lianyungang have") == en_terms("number of base lianyungang")
