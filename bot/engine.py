@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge import load_knowledge
-from bot.matcher import Matcher, MatchConfig
+from bot.matcher import MatchConfig, Matcher
 from bot.model import KnowledgeBase, MatchResult
 
 
@@ -43,8 +43,15 @@ class Engine:
         self._state = self._build()  # raises KnowledgeError on a broken base
 
     def _build(self) -> _State:
-        kb = load_knowledge(self.directory, config=self.config)
-        return _State(kb, Matcher(kb, self.config))
+        built: list[Matcher] = []
+
+        def keep(kb: KnowledgeBase, config: MatchConfig | None) -> Matcher:
+            built.append(Matcher(kb, config))
+            return built[-1]
+
+        # The loader's collision check builds the matcher; reuse it rather than build twice.
+        kb = load_knowledge(self.directory, config=self.config, matcher_factory=keep)
+        return _State(kb, built[-1] if built else Matcher(kb, self.config))
 
     @property
     def kb(self) -> KnowledgeBase:

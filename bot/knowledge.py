@@ -108,6 +108,8 @@ def _type_name(value: Any) -> str:
         return "a number"
     if isinstance(value, dt.date):
         return "a date"
+    if isinstance(value, str):
+        return "a string"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -317,16 +319,19 @@ def _source_path(c: _Checker, doc: dict) -> str | None:
     return rel.as_posix()
 
 
-def _load_article(reader: _Reader, problems: list[Problem]) -> Article | None:
+def _load_article(
+    reader: _Reader, problems: list[Problem]
+) -> tuple[Article | None, dict[str, Paragraph]]:
+    """The article (``None`` if anything is wrong) and every well-formed paragraph by id."""
     ok, doc = reader.read_yaml(ARTICLE_FILE)
     if not ok:
-        return None
+        return None, {}
     c = _Checker(problems, ARTICLE_FILE)
     if doc is None:
         c.add(None, "file is empty")
-        return None
+        return None, {}
     if c.mapping(doc, "the article file", 1) is None:
-        return None
+        return None, {}
     before = len(problems)
     c.fields(doc, _ARTICLE_REQUIRED, _ARTICLE_OPTIONAL, "", None)
     strings = {}
@@ -348,9 +353,13 @@ def _load_article(reader: _Reader, problems: list[Problem]) -> Article | None:
     if source is not None:
         raw_text = reader.read(source, report_line=(ARTICLE_FILE, _key_line(doc, "source", None)))
     sections = _sections(c, doc, raw_text, source)
+    paragraphs: dict[str, Paragraph] = {}
+    for section in sections:
+        for para in section.paragraphs:
+            paragraphs.setdefault(para.id, para)  # a duplicate id is reported already
     if len(problems) > before or raw_text is None or article_id is None:
-        return None
-    return Article(
+        return None, paragraphs
+    article = Article(
         id=article_id,
         title=strings["title"],
         title_en=strings["title_en"],
@@ -365,6 +374,7 @@ def _load_article(reader: _Reader, problems: list[Problem]) -> Article | None:
         sections=sections,
         raw_text=raw_text,
     )
+    return article, paragraphs
 
 
 def _sections(
@@ -472,7 +482,6 @@ def _qa_files(directory: Path, problems: list[Problem]) -> list[str]:
 def _load_qa_file(
     reader: _Reader,
     rel: str,
-    article: Article | None,
     paragraphs: dict[str, Paragraph],
     seen: _Seen,
     problems: list[Problem],
@@ -498,7 +507,7 @@ def _load_qa_file(
         return []
     entries = []
     for i, item in enumerate(items):
-        entry = _entry(c, item, _item_line(items, i, line), article, paragraphs, seen)
+        entry = _entry(c, item, _item_line(items, i, line), paragraphs, seen)
         if entry is not None:
             entries.append(entry)
     return entries
@@ -508,7 +517,6 @@ def _entry(
     c: _Checker,
     item: Any,
     line: int | None,
-    article: Article | None,
     paragraphs: dict[str, Paragraph],
     seen: _Seen,
 ) -> Entry | None:
@@ -532,7 +540,7 @@ def _entry(
 
     questions = _questions(c, m, line, eid or c.entry_id or "", seen)
     answer = _answer(c, m, line)
-    citation, section_id = _cite(c, m, line, article, paragraphs)
+    citation, section_id = _cite(c, m, line, paragraphs)
     if "note" in m:
         c.field_text(m, "note", "note", line)
     if len(c.problems) > before or eid is None or citation is None:
@@ -600,7 +608,6 @@ def _cite(
     c: _Checker,
     m: dict,
     line: int | None,
-    article: Article | None,
     paragraphs: dict[str, Paragraph],
 ) -> tuple[Citation | None, str]:
     if "cite" not in m:
@@ -614,7 +621,7 @@ def _cite(
     quote = c.field_text(cite, "quote", "cite.quote", c_line)
     if pid is None or quote is None:
         return None, ""
-    if article is None:  # the article is broken (already reported): cannot check more
+    if not paragraphs:  # no usable paragraphs (already reported): cannot check more
         return Citation(pid, quote), ""
     para = paragraphs.get(pid)
     if para is None:
@@ -685,14 +692,11 @@ def load_knowledge(
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), None, None, "directory does not exist")])
     reader = _Reader(directory, problems, max_file_bytes)
-    article = _load_article(reader, problems)
-    paragraphs = (
-        {p.id: p for s in article.sections for p in s.paragraphs} if article is not None else {}
-    )
+    article, paragraphs = _load_article(reader, problems)
     seen = _Seen({}, {}, {})
     entries: list[Entry] = []
     for rel in _qa_files(directory, problems):
-        entries.extend(_load_qa_file(reader, rel, article, paragraphs, seen, problems))
+        entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     if problems or article is None:
         raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
     kb = KnowledgeBase(article=article, entries=tuple(entries), version=reader.version())
