@@ -59,12 +59,18 @@ def main() -> None:
     variants = sum(len(v) for e in kb.entries for v in e.questions.values())
     print(f"knowledge base: {len(kb.entries)} entries, {variants} question variants")
     print(f"library import (one-off per process): {t_import * 1000:.1f} ms")
-    print(f"load (parse + validate, no collision check): median {statistics.median(loads) * 1000:.1f} ms")
+    print(
+        f"load (parse + validate, no collision check): median {statistics.median(loads) * 1000:.1f} ms"
+    )
     print(f"index build: median {statistics.median(indexes) * 1000:.1f} ms")
-    print(f"load + index: median {(statistics.median(loads) + statistics.median(indexes)) * 1000:.1f} ms  (target < 300 ms)")
+    print(
+        f"load + index: median {(statistics.median(loads) + statistics.median(indexes)) * 1000:.1f} ms  (target < 300 ms)"
+    )
     print(f"full check incl. collision check: {checks[0] * 1000:.1f} ms")
     print(f"questions timed: {len(samples)} ({len(questions)} distinct x {args.rounds})")
-    print(f"latency per question: p50 {p(0.50):.3f} ms  p90 {p(0.90):.3f} ms  p99 {p(0.99):.3f} ms  max {samples[-1]:.3f} ms  (target p99 < 2 ms)")
+    print(
+        f"latency per question: p50 {p(0.50):.3f} ms  p90 {p(0.90):.3f} ms  p99 {p(0.99):.3f} ms  max {samples[-1]:.3f} ms  (target p99 < 2 ms)"
+    )
 
 
 if __name__ == "__main__":

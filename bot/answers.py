@@ -16,7 +16,10 @@ NO_ANSWER: dict[Lang, str] = {
 }
 DID_YOU_MEAN: dict[Lang, str] = {"zh": "你是想问:", "en": "Did you mean:"}
 SMALLTALK: dict[str, dict[Lang, str]] = {
-    "greeting": {"zh": "你好!请问关于这篇文章,你想了解什么?", "en": "Hello! What would you like to know about the article?"},
+    "greeting": {
+        "zh": "你好!请问关于这篇文章,你想了解什么?",
+        "en": "Hello! What would you like to know about the article?",
+    },
     "thanks": {"zh": "不客气!", "en": "You're welcome!"},
 }
 SOURCE_LABEL: dict[Lang, str] = {"zh": "出处", "en": "Source"}
@@ -65,7 +68,8 @@ def result_text(result: MatchResult, kb: KnowledgeBase) -> str:
     entry = result.entry
     if result.status == "answered" and entry is not None:
         cite = citation_json(result, kb) or {}
-        where = f"{cite['section']}, {paragraph_label(kb.article.paragraph_number(cite['paragraph']), lang)}"
+        number = kb.article.paragraph_number(cite["paragraph"])
+        where = f"{cite['section']}, {paragraph_label(number, lang)}"
         open_q, close_q = ("「", "」") if lang == "zh" else ("“", "”")
         return (
             f"{entry.answer[lang]}\n"

@@ -112,23 +112,39 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     ask = sub.add_parser("ask", help="answer questions on the terminal (no token needed)")
-    ask.add_argument("question", nargs="*", help="the question; '-' or none reads stdin, one per line")
+    ask.add_argument(
+        "question", nargs="*", help="the question; '-' or none reads stdin, one per line"
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
     ask.set_defaults(func=cmd_ask)
 
-    check = sub.add_parser("check", help="validate a knowledge directory; non-zero exit on problems")
-    check.add_argument("directory", nargs="?", help="knowledge directory (default: the shipped one)")
+    check = sub.add_parser(
+        "check", help="validate a knowledge directory; non-zero exit on problems"
+    )
+    check.add_argument(
+        "directory", nargs="?", help="knowledge directory (default: the shipped one)"
+    )
     check.set_defaults(func=cmd_check)
 
     ev = sub.add_parser("eval", help="score the engine on labelled question files")
     ev.add_argument("files", nargs="+", help="YAML question files (see eval/)")
     ev.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
     ev.add_argument("--quiet", action="store_true", help="figures only, no failure list")
-    ev.add_argument("--min-answered", type=float, default=0.0, metavar="PCT",
-                    help="exit 1 if fewer answerable questions are answered correctly")
-    ev.add_argument("--min-refused", type=float, default=0.0, metavar="PCT",
-                    help="exit 1 if fewer unanswerable questions are refused")
+    ev.add_argument(
+        "--min-answered",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="exit 1 if fewer answerable questions are answered correctly",
+    )
+    ev.add_argument(
+        "--min-refused",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="exit 1 if fewer unanswerable questions are refused",
+    )
     ev.set_defaults(func=cmd_eval)
     return parser
 

@@ -80,9 +80,7 @@ class Engine:
             entries=len(after),
             added=tuple(sorted(after.keys() - before.keys())),
             removed=tuple(sorted(before.keys() - after.keys())),
-            changed=tuple(
-                sorted(k for k in after.keys() & before.keys() if after[k] != before[k])
-            ),
+            changed=tuple(sorted(k for k in after.keys() & before.keys() if after[k] != before[k])),
             version=new.kb.version,
             previous_version=old.kb.version,
         )

@@ -97,8 +97,13 @@ def evaluate(cases: list[Case], ask: Callable[[str], MatchResult]) -> Report:
         cat[1] += 1
         if not ok:
             report.failures.append(
-                Failure(case, result.status, entry.id if entry else None, answer,
-                        f"score {result.score:.1f}; {result.reason}")
+                Failure(
+                    case,
+                    result.status,
+                    entry.id if entry else None,
+                    answer,
+                    f"score {result.score:.1f}; {result.reason}",
+                )
             )
     return report
 
@@ -118,5 +123,7 @@ def format_report(report: Report, verbose: bool = True) -> str:
         for f in report.failures:
             want = "refusal" if f.case.none else " & ".join("|".join(g) for g in f.case.expect)
             got = f"{f.status} {f.entry_id or ''}".strip()
-            lines.append(f"  [{f.case.category}] {f.case.question!r}: want {want}; got {got} ({f.reason})")
+            lines.append(
+                f"  [{f.case.category}] {f.case.question!r}: want {want}; got {got} ({f.reason})"
+            )
     return "\n".join(lines)

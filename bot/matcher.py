@@ -23,16 +23,18 @@ How a question is scored (see README "How matching works" for the tuning knobs):
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
+    EN_STOP,
     detect_lang,
     en_terms,
     is_han,
@@ -48,12 +50,16 @@ MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 
 # Words that ask rather than say: never "unknown content", whatever the knowledge base holds.
 ZH_QUESTION_WORDS = sorted(
-    """多少 几个 几名 几家 几条 几项 几本 几处 几场 几次 几 数量 数目 总数 一共 总共 共有 什么 啥 哪些 哪个 哪位
-    哪里 哪儿 哪 哪天 何时 时候 时间 日期 谁 是谁 叫 名字 名称 内容 主题 怎么 怎样 如何 为什么 为啥 咋
-    提到 提及 说了 讲了 讲的 说的 文章 这篇 本文 里面 介绍 有没有 是不是 有无 多大 多久 情况 具体 相关
-    关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么 做了 做的 搞了 搞的 有啥 都有 分别 还有
-    人数 多少人 规模 告诉 知道 了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思
-    是啥 是什么 又 呀 吗 呢 的 了 是 有 在 和 与 及 被 把 都 也 就 还 这 那 个 么 嘛 之 对 给 中 上 下 里
+    """
+    多少 几个 几名 几家 几条 几项 几本 几处 几场 几次 几 数量 数目 总数 一共
+    总共 共有 什么 啥 哪些 哪个 哪位 哪里 哪儿 哪 哪天 何时 时候 时间 日期
+    谁 是谁 叫 名字 名称 内容 主题 怎么 怎样 如何 为什么 为啥 咋 提到 提及
+    说了 讲了 讲的 说的 文章 这篇 本文 里面 介绍 有没有 是不是 有无 多大 多久
+    情况 具体 相关 关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么
+    做了 做的 搞了 搞的 有啥 都有 分别 还有 人数 多少人 规模 告诉 知道
+    了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思 是啥
+    是什么 又 呀 吗 呢 的 了 是 有 在 和 与 及 被 把 都 也 就 还 这
+    那 个 么 嘛 之 对 给 中 上 下 里
     """.split(),
     key=len,
     reverse=True,
@@ -85,7 +91,9 @@ class MatchConfig:
             try:
                 values[f.name] = int(raw) if f.type in (int, "int") else float(raw)
             except ValueError:
-                raise ValueError(f"CITEBOT_{f.name.upper()} must be a number, not {raw!r}")
+                raise ValueError(
+                    f"CITEBOT_{f.name.upper()} must be a number, not {raw!r}"
+                ) from None
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -93,6 +101,13 @@ class MatchConfig:
 def _pinyin_table() -> dict[str, str]:
     text = resources.files("bot").joinpath("data/pinyin.txt").read_text(encoding="utf-8")
     return {line[0]: line[1:] for line in text.splitlines() if len(line) > 1}
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, str]:
+    """Common Chinese words -> coarse class N (noun/place/time), V (verb) or F (function)."""
+    text = resources.files("bot").joinpath("data/lexicon.txt").read_text(encoding="utf-8")
+    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
 
 
 def _term_kind(term: str) -> str:
@@ -136,9 +151,11 @@ class Matcher:
         self.config = config or MatchConfig()
         self.entries: tuple[Entry, ...] = kb.entries
         self._pinyin = _pinyin_table()
-        article_text = " ".join(
-            p.text for s in kb.article.sections for p in s.paragraphs
-        ) + " " + kb.article.title
+        article_text = (
+            " ".join(p.text for s in kb.article.sections for p in s.paragraphs)
+            + " "
+            + kb.article.title
+        )
         self._article_norm = normalize(article_text)
         self._index: dict[Lang, _LangIndex] = {lang: self._build(lang) for lang in LANGS}
         self._zh_bigrams = frozenset(
@@ -147,6 +164,10 @@ class Matcher:
         self._zh_pinyin_bigrams = frozenset(
             t for t in self._index["zh"].vocab_words if t.startswith("~")
         )
+        self._en_long_words = sorted(
+            w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
+        )
+        _lexicon()  # load now rather than on the first question
 
     # ----------------------------------------------------------------- indexing
     def terms(self, norm: str, lang: Lang) -> list[str]:
@@ -220,60 +241,34 @@ class Matcher:
         return w if w is not None else index.max_idf * KIND_WEIGHT[_term_kind(term)]
 
     # ----------------------------------------------------------------- guards
-    def unknown_words(self, norm: str, lang: Lang) -> list[str]:
-        """Content words of the question that the knowledge base never mentions."""
-        if lang == "en":
-            index = self._index["en"]
-            unknown = []
-            for tok in norm.split():
-                if is_han(tok):
-                    unknown.extend(self._unknown_han(tok))
-                    continue
-                if is_number(tok):
-                    if tok not in index.vocab_words and tok not in self._index["zh"].vocab_words:
-                        unknown.append(tok)
-                    continue
-                t = stem(tok)
-                if len(tok) <= 2 or t in index.vocab_words or tok in _EN_QUESTION_WORDS:
-                    continue
-                from bot.normalize import EN_STOP
-
-                if tok in EN_STOP:
-                    continue
-                if len(t) >= 5 and self._near_en_word(t):
-                    continue
-                unknown.append(tok)
-            return unknown
-        unknown = []
-        for tok in strip_question_words(norm).split():
-            if is_number(tok):
-                if tok not in self._index["zh"].vocab_words:
-                    unknown.append(tok)
-            elif is_han(tok):
+    def unknown_words(self, norm: str, lang: Lang) -> list[tuple[str, str]]:
+        """Words of the question that the knowledge base never mentions, each with its
+        class: N (noun, name, place, time, or not a common word), V (verb) or F."""
+        zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
+        text = norm if lang == "en" else strip_question_words(norm)
+        unknown: list[tuple[str, str]] = []
+        for tok in text.split():
+            if is_han(tok):
                 unknown.extend(self._unknown_han(tok))
-            elif tok not in self._index["zh"].vocab_words and tok not in self._index[
-                "en"
-            ].vocab_words and len(tok) > 1:
-                unknown.append(tok)
+            elif is_number(tok):
+                if tok not in zh_vocab and tok not in en_vocab:
+                    unknown.append((tok, "N"))
+            elif len(tok) > 2 and tok not in EN_STOP and tok not in EN_QUESTION_WORDS:
+                t = stem(tok)
+                if t not in en_vocab and t not in zh_vocab and not self._near_en_word(t):
+                    unknown.append((tok, "N"))
         return unknown
 
     def _near_en_word(self, word: str) -> bool:
-        from rapidfuzz import process
-
-        choices = self._en_long_words
-        hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85)
+        """A known English word within a typo of ``word`` (for words of 5+ letters)."""
+        if len(word) < 5:
+            return False
+        hit = process.extractOne(word, self._en_long_words, scorer=fuzz.ratio, score_cutoff=85)
         return hit is not None
 
-    @property
-    def _en_long_words(self) -> list[str]:
-        cached = getattr(self, "_en_words_cache", None)
-        if cached is None:
-            cached = [w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isalpha()]
-            object.__setattr__(self, "_en_words_cache", cached)
-        return cached
-
-    def _unknown_han(self, run: str) -> list[str]:
-        """Maximal stretches of 2+ characters that no known bigram (or homophone) covers."""
+    def _unknown_han(self, run: str) -> list[tuple[str, str]]:
+        """Stretches of 2+ characters that no known bigram (or homophone) covers, cut into
+        common words by forward maximum matching."""
         bigrams, py_bigrams, py = self._zh_bigrams, self._zh_pinyin_bigrams, self._pinyin
         covered = [False] * len(run)
         for i in range(len(run) - 1):
@@ -284,13 +279,14 @@ class Matcher:
                 ok = bool(a and b and f"~{a}_{b}" in py_bigrams)
             if ok:
                 covered[i] = covered[i + 1] = True
-        out, start = [], None
+        out: list[tuple[str, str]] = []
+        start = None
         for i, c in enumerate([*covered, True]):
             if not c and start is None:
                 start = i
             elif c and start is not None:
                 if i - start >= 2:
-                    out.append(run[start:i])
+                    out.extend(_segment(run[start:i]))
                 start = None
         return out
 
@@ -347,8 +343,10 @@ class Matcher:
             scored.append((s, entry_index, d))
         scored.sort(reverse=True)
 
-        unknown = self.unknown_words(norm, lang)
-        penalty = self.config.oov_penalty ** min(len(unknown), 3)
+        unknown = [(w, c) for w, c in self.unknown_words(norm, lang) if c != "F"]
+        penalty = 1.0
+        for _, cls in unknown[:3]:
+            penalty *= self.config.oov_penalty if cls == "N" else math.sqrt(self.config.oov_penalty)
         scored = [(s * penalty, e, d) for s, e, d in scored]
         cfg = self.config
         top_score, top_entry, _ = scored[0]
@@ -363,22 +361,40 @@ class Matcher:
             top_score - runner_up >= cfg.ambiguity_gap or top_score >= cfg.confident_score
         ):
             return MatchResult(
-                question, "answered", lang, self.entries[top_entry], round(top_score, 1),
-                reason="answered", extra=extra,
+                question,
+                "answered",
+                lang,
+                self.entries[top_entry],
+                round(top_score, 1),
+                reason="answered",
+                extra=extra,
             )
         if unknown:
             return MatchResult(
-                question, "no_match", lang, score=round(top_score, 1), suggestions=suggestions,
-                reason="unknown words: " + " ".join(unknown), extra=extra,
+                question,
+                "no_match",
+                lang,
+                score=round(top_score, 1),
+                suggestions=suggestions,
+                reason="unknown words: " + " ".join(w for w, _ in unknown),
+                extra=extra,
             )
         if suggestions and top_score >= cfg.suggest_threshold:
             return MatchResult(
-                question, "ambiguous", lang, score=round(top_score, 1), suggestions=suggestions,
+                question,
+                "ambiguous",
+                lang,
+                score=round(top_score, 1),
+                suggestions=suggestions,
                 reason="close call" if top_score >= cfg.answer_threshold else "low score",
                 extra=extra,
             )
         return MatchResult(
-            question, "no_match", lang, score=round(top_score, 1), reason="below threshold",
+            question,
+            "no_match",
+            lang,
+            score=round(top_score, 1),
+            reason="below threshold",
             extra=extra,
         )
 
@@ -386,21 +402,40 @@ class Matcher:
         return self.entries[entry_index].label(lang)
 
 
-_EN_QUESTION_WORDS = frozenset(
-    """many much number often long large big called name named kind type happened happen
-    held hold took take give gave get got did does doing describe explain details detail
+EN_QUESTION_WORDS = frozenset(
+    """
+    many much number often long large big called name named kind type happened happen held
+    hold took take give gave get got did does doing describe explain details detail
     anything something thing things people person write wrote written publish published
     """.split()
 )
-
-_ZH_QW_RE = None
+_ZH_QW_RE = re.compile("|".join(map(re.escape, ZH_QUESTION_WORDS)))
 
 
 def strip_question_words(norm: str) -> str:
     """Replace question words and particles with spaces (content words stay)."""
-    global _ZH_QW_RE
-    if _ZH_QW_RE is None:
-        import re
-
-        _ZH_QW_RE = re.compile("|".join(map(re.escape, ZH_QUESTION_WORDS)))
     return " ".join(_ZH_QW_RE.sub(" ", norm).split())
+
+
+def _segment(stretch: str) -> list[tuple[str, str]]:
+    """Cut an unknown stretch into common words (longest first); single leftover
+    characters are ignored, unknown multi-character leftovers count as nouns."""
+    lex = _lexicon()
+    out: list[tuple[str, str]] = []
+    i, pending = 0, ""
+    while i < len(stretch):
+        for size in (4, 3, 2):
+            word = stretch[i : i + size]
+            if len(word) == size and word in lex:
+                if len(pending) >= 2:
+                    out.append((pending, "N"))
+                pending = ""
+                out.append((word, lex[word]))
+                i += size
+                break
+        else:
+            pending += stretch[i]
+            i += 1
+    if len(pending) >= 2:
+        out.append((pending, "N"))
+    return out

@@ -22,16 +22,29 @@ _TOKEN_RE = re.compile(rf"[{HAN}]+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?")
 _SPACES = re.compile(r"\s+")
 
 # Chinese numerals in counts ("三个分团", "四条线路") become digits, as the article writes them.
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _MEASURE = "个条名家项件本处次场位支座所篇段"
 _CN_COUNT_RE = re.compile(rf"([一二两三四五六七八九十]{{1,3}})(?=[{_MEASURE}])")
 
 # Polite framing and particles that carry no content (longest first).
 ZH_FILLERS = sorted(
-    """请问 请教一下 请教 请告诉我 告诉我 麻烦问一下 麻烦问下 麻烦 想问一下 想问下 想问 问一下 问下
-    我想知道 想知道 我想了解 了解一下 能不能告诉我 能告诉我 可以告诉我 你知道 你们知道 谁知道
-    一下 帮我查 帮我看看 查一下 我问你 小助手 机器人 哈哈 嗯嗯 那个 这个嘛 啊 呀 吧 呢 吗 嘛 哦 啦 哇 呗
+    """
+    请问 请教一下 请教 请告诉我 告诉我 麻烦问一下 麻烦问下 麻烦 想问一下 想问下
+    想问 问一下 问下 我想知道 想知道 我想了解 了解一下 能不能告诉我 能告诉我
+    可以告诉我 你知道 你们知道 谁知道 一下 帮我查 帮我看看 查一下 我问你 小助手
+    机器人 哈哈 嗯嗯 那个 这个嘛 啊 呀 吧 呢 吗 嘛 哦 啦 哇 呗
     """.split(),
     key=len,
     reverse=True,
@@ -39,23 +52,55 @@ ZH_FILLERS = sorted(
 _ZH_FILLER_RE = re.compile("|".join(map(re.escape, ZH_FILLERS)))
 
 EN_STOP = frozenset(
-    """a an the of in on at to for from by with about into over under and or but is are was were be
-    been being do does did done have has had having i me my we our you your he she it its they them
-    their this that these those there here what which who whom whose when where why how please
-    could would can will shall should may might must tell say says said know let us any some
-    article text story report mention mentioned mentions according whats what's s t also just
-    much many number amount total per than then so as if not no yes ok okay hey hi hello
+    """
+    a an the of in on at to for from by with about into over under and or but is are was
+    were be been being do does did done have has had having i me my we our you your he she
+    it its they them their this that these those there here what which who whom whose when
+    where why how please could would can will shall should may might must tell say says
+    said know let us any some article text story report mention mentioned mentions
+    according whats what's s t also just much many number amount total per than then so as
+    if not no yes ok okay hey hi hello
     """.split()
 )
 
 GREETINGS = frozenset(
-    "你好 您好 你们好 大家好 早上好 上午好 中午好 下午好 晚上好 晚安 早安 早 嗨 哈喽 哈啰 在吗 在不在".split()
-) | {"good morning", "good afternoon", "good evening", "hi there", "hello there", "morning",
-     "hi", "hello", "hey", "hiya", "yo", "greetings", "howdy"}
+    """
+    你好 您好 你们好 大家好 早上好 上午好 中午好 下午好 晚上好 晚安 早安 早 嗨 哈喽 哈啰 在吗 在不在
+    """.split()
+) | {
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "hi there",
+    "hello there",
+    "morning",
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "yo",
+    "greetings",
+    "howdy",
+}
 THANKS = frozenset(
-    """谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 谢啦 谢了 好的谢谢 辛苦了 再见 拜拜""".split()
-) | {"thanks", "thank you", "thx", "ty", "many thanks", "thanks a lot", "thank you very much",
-     "cheers", "bye", "goodbye", "ok thanks", "great thanks", "thanks so much"}
+    """
+    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 谢啦 谢了 好的谢谢 辛苦了 再见 拜拜
+    """.split()
+) | {
+    "thanks",
+    "thank you",
+    "thx",
+    "ty",
+    "many thanks",
+    "thanks a lot",
+    "thank you very much",
+    "cheers",
+    "bye",
+    "goodbye",
+    "ok thanks",
+    "great thanks",
+    "thanks so much",
+}
 
 
 @lru_cache(maxsize=4096)
@@ -143,9 +188,7 @@ def zh_terms(norm: str) -> list[str]:
     for tok in norm.split():
         if _HAN_RE.match(tok):
             out.extend(han_terms(tok))
-        elif tok[0].isdigit():
-            out.append(tok)
-        elif tok not in EN_STOP:
+        elif tok[0].isdigit() or tok not in EN_STOP:
             out.append(tok)
     return out
 

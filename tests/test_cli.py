@@ -14,11 +14,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def citebot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def citebot(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        encoding="utf-8", cwd=cwd, env={**os.environ, **(env or {})}, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=60,
     )
 
 
@@ -37,19 +44,33 @@ def test_ask_words_are_joined_into_one_question() -> None:
     assert obj["question"] == "How many patriotic education bases?" and obj["lang"] == "en"
 
 
-CONTRACT_KEYS = {"question", "status", "lang", "answer", "entry_id", "score", "citation",
-                 "suggestions"}
+CONTRACT_KEYS = {
+    "question",
+    "status",
+    "lang",
+    "answer",
+    "entry_id",
+    "score",
+    "citation",
+    "suggestions",
+}
 
 
 def test_ask_json_batch_from_stdin_keeps_order_and_contract(kb) -> None:
-    questions = ["连云港有多少个爱国主义教育基地?", "阿里巴巴的创始人是谁", "早上好",
-                 "How many patriotic education bases are there?", "党史", "開山島在文章裡被提到了嗎"]
+    questions = [
+        "连云港有多少个爱国主义教育基地?",
+        "阿里巴巴的创始人是谁",
+        "早上好",
+        "How many patriotic education bases are there?",
+        "党史",
+        "開山島在文章裡被提到了嗎",
+    ]
     proc = citebot("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert proc.returncode == 0, proc.stderr
     objs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["question"] for o in objs] == questions
     for o in objs:
-        assert CONTRACT_KEYS <= o.keys()
+        assert o.keys() >= CONTRACT_KEYS
         assert o["status"] in {"answered", "ambiguous", "no_match"}
         assert o["lang"] in {"zh", "en"}
         assert isinstance(o["score"], float) and 0 <= o["score"] <= 100
@@ -86,8 +107,10 @@ def test_check_fails_with_precise_messages_on_a_broken_copy(tmp_path: Path, know
     shutil.copytree(knowledge_dir, broken)
     qa = sorted((broken / "qa").glob("*.yaml"))[0]
     text = qa.read_text(encoding="utf-8")
-    qa.write_text(text.replace("    cite:\n      paragraph:", "    cite:\n      paragraf:", 1),
-                  encoding="utf-8")
+    qa.write_text(
+        text.replace("    cite:\n      paragraph:", "    cite:\n      paragraf:", 1),
+        encoding="utf-8",
+    )
     proc = citebot("check", str(broken))
     assert proc.returncode == 1
     assert f"{qa.relative_to(broken).as_posix()}:" in proc.stdout

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.matcher import Matcher, MatchConfig
+from bot.matcher import MatchConfig, Matcher
 from bot.normalize import to_simplified
 
 zhconv = pytest.importorskip("zhconv")
@@ -57,8 +57,10 @@ def test_near_miss_and_off_topic_questions_are_not_answered(engine, question: st
     assert result.status != "answered", (question, result.entry and result.entry.id)
 
 
-@pytest.mark.parametrize(("text", "kind"), [("你好", "greeting"), ("早上好!", "greeting"),
-                                             ("谢谢", "thanks"), ("thanks!", "thanks")])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("你好", "greeting"), ("早上好!", "greeting"), ("谢谢", "thanks"), ("thanks!", "thanks")],
+)
 def test_smalltalk_is_recognised_and_asserts_nothing(engine, text: str, kind: str) -> None:
     result = engine.ask(text)
     assert (result.status, result.smalltalk, result.entry) == ("no_match", kind, None)
@@ -79,8 +81,9 @@ def test_thresholds_are_configurable(kb) -> None:
     strict = Matcher(kb, MatchConfig(answer_threshold=101, confident_score=101))
     question = kb.entries[0].questions["zh"][0]
     assert strict.match(question).status == "ambiguous"
-    silent = Matcher(kb, MatchConfig(answer_threshold=101, confident_score=101,
-                                     suggest_threshold=101))
+    silent = Matcher(
+        kb, MatchConfig(answer_threshold=101, confident_score=101, suggest_threshold=101)
+    )
     assert silent.match(question).status == "no_match"
 
 

@@ -40,9 +40,16 @@ def test_detect_lang(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("早上好", "greeting"), ("你好!", "greeting"), ("Hi there", "greeting"),
-     ("谢谢!", "thanks"), ("Thanks a lot", "thanks"), ("你好 谢谢", "thanks"),
-     ("开山岛", None), ("hello what is the title", None)],
+    [
+        ("早上好", "greeting"),
+        ("你好!", "greeting"),
+        ("Hi there", "greeting"),
+        ("谢谢!", "thanks"),
+        ("Thanks a lot", "thanks"),
+        ("你好 谢谢", "thanks"),
+        ("开山岛", None),
+        ("hello what is the title", None),
+    ],
 )
 def test_smalltalk(text: str, kind: str | None) -> None:
     assert smalltalk_kind(strip_fillers(normalize(text))) == kind
@@ -50,4 +57,6 @@ def test_smalltalk(text: str, kind: str | None) -> None:
 
 def test_terms() -> None:
     assert zh_terms("开山岛 12345") == ["开", "山", "岛", "开山", "山岛", "12345"]
-    assert en_terms("how many bases does lianyungang have") == en_terms("number of base lianyungang")
+    assert en_terms("how many bases does lianyungang have") == en_terms(
+        "number of base lianyungang"
+    )
