@@ -78,6 +78,8 @@ class MatchConfig:
     suggest_threshold: float = 35.0  # score needed to be offered as "did you mean"
     ambiguity_gap: float = 5.0  # best must lead the runner-up entry by this much
     confident_score: float = 88.0  # at or above this, answer even if the gap is small
+    clear_lead_threshold: float = 45.0  # a lower score still answers when it leads by...
+    clear_lead_gap: float = 12.0  # ...at least this much over the runner-up
     oov_penalty: float = 0.55  # score factor per unknown content word in the question
     max_suggestions: int = 3
 
@@ -139,7 +141,8 @@ class _LangIndex:
     idf: dict[str, float]
     weights: dict[str, float]  # idf x kind weight, per known term
     max_idf: float
-    entry_vocab: list[frozenset[str]]  # per entry: every term of its texts and paragraph
+    entry_vocab: list[frozenset[str]]  # per entry: every term of its questions, answer, quote
+    entry_has_number: list[bool]  # does the entry's answer state a quantity?
     vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
 
 
@@ -185,7 +188,6 @@ class Matcher:
     def _build(self, lang: Lang) -> _LangIndex:
         raw_docs: list[tuple[int, str, list[str], float]] = []
         entry_terms: list[set[str]] = []
-        para_terms: dict[str, list[str]] = {}
         for i, entry in enumerate(self.entries):
             mine: set[str] = set()
             for q in entry.questions.get(lang, ()):
@@ -197,11 +199,6 @@ class Matcher:
             t = self.terms(normalize(extra), lang)
             raw_docs.append((i, answer, t, 0.85))
             mine.update(t)
-            pid = entry.citation.paragraph
-            if lang == "zh" and pid not in para_terms:
-                para = self.kb.article.paragraph(pid)
-                para_terms[pid] = self.terms(normalize(para.text), lang) if para else []
-            mine.update(para_terms.get(pid, ()))
             entry_terms.append(mine)
         n = max(len(self.entries), 1)
         df: dict[str, int] = defaultdict(int)
@@ -232,6 +229,9 @@ class Matcher:
             weights=weights,
             max_idf=max_idf,
             entry_vocab=[frozenset(m) for m in entry_terms],
+            entry_has_number=[
+                bool(_QUANTITY_IN_ANSWER_RE.search(e.answer.get(lang, ""))) for e in self.entries
+            ],
             vocab_words=frozenset(vocab),
         )
 
@@ -263,7 +263,7 @@ class Matcher:
         """A known English word within a typo of ``word`` (for words of 5+ letters)."""
         if len(word) < 5:
             return False
-        hit = process.extractOne(word, self._en_long_words, scorer=fuzz.ratio, score_cutoff=85)
+        hit = process.extractOne(word, self._en_long_words, scorer=fuzz.ratio, score_cutoff=90)
         return hit is not None
 
     def _unknown_han(self, run: str) -> list[tuple[str, str]]:
@@ -330,6 +330,7 @@ class Matcher:
         numbers = {t for t in qterms if is_number(t)}
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = sum(distinct.values()) or 1.0
+        asks_quantity = bool(_ASKS_QUANTITY_RE.search(norm))
         scored: list[tuple[float, int, int]] = []
         for entry_index, (score, d) in shortlist:
             doc = index.docs[d]
@@ -340,6 +341,8 @@ class Matcher:
                 s *= 0.6
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
             s *= 1 - 0.6 * (missing / distinct_total)
+            if asks_quantity and not index.entry_has_number[entry_index]:
+                s *= 0.75  # "how many" needs an answer that states a number
             scored.append((s, entry_index, d))
         scored.sort(reverse=True)
 
@@ -357,8 +360,12 @@ class Matcher:
             if s >= cfg.suggest_threshold and s >= top_score - 25
         )
         extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
-        if top_score >= cfg.answer_threshold and (
-            top_score - runner_up >= cfg.ambiguity_gap or top_score >= cfg.confident_score
+        gap = top_score - runner_up
+        if (
+            top_score >= cfg.answer_threshold
+            and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
+        ) or (
+            not unknown and top_score >= cfg.clear_lead_threshold and gap >= cfg.clear_lead_gap
         ):
             return MatchResult(
                 question,
@@ -409,7 +416,12 @@ EN_QUESTION_WORDS = frozenset(
     anything something thing things people person write wrote written publish published
     """.split()
 )
-_ZH_QW_RE = re.compile("|".join(map(re.escape, ZH_QUESTION_WORDS)))
+_ZH_QW_RE = re.compile(r"(.)[不没]\1|" + "|".join(map(re.escape, ZH_QUESTION_WORDS)))
+_ASKS_QUANTITY_RE = re.compile(
+    r"多少|几[个名家条项本处场次件位支所万千百十]|几万|数量|数目|人数|\bhow (many|much)\b|"
+    r"\bnumber of\b|\bpercent|\brate\b"
+)
+_QUANTITY_IN_ANSWER_RE = re.compile(r"\d|[一二两三四五六七八九十百千万]|\b(one|two|three|four|five)\b")
 
 
 def strip_question_words(norm: str) -> str:
