@@ -203,7 +203,12 @@ def en_terms(norm: str) -> list[str]:
             out.append(tok)
         elif tok not in EN_STOP and len(tok) > 1:
             out.append(stem(tok))
+    if not out:  # "What is this article about?": the framing words are the content
+        out = [stem(tok) for tok in norm.split() if tok not in _EN_ARTICLES]
     return out
+
+
+_EN_ARTICLES = frozenset("a an the is are was of s".split())
 
 
 def is_number(term: str) -> bool:

@@ -1,0 +1,183 @@
+"""Building the production ``telegram.ext.Application``: handlers, limits, command menu.
+
+``build_application`` is what ``citebot run`` uses and what the end-to-end tests drive
+against a fake Bot API server (``TELEGRAM_API_BASE_URL``): every request goes through
+``base_url``. What the handlers share sits in ``app.bot_data``: ``settings``, ``engine``,
+``store`` and ``flood``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.stats import StatsStore
+from bot.telegram import handlers
+from bot.telegram.flood import FloodGuard
+from bot.telegram.logsetup import install_redaction
+from bot.telegram.texts import COMMANDS
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 3  # on 429 RetryAfter, per request
+CONCURRENT_UPDATES = 64  # a slow handler does not hold up the others
+FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
+BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
+
+PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "help")
+GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "help")
+ADMIN_COMMANDS = ("reload", "stats", "unanswered")
+
+_DEFAULT: Any = object()
+
+# New messages only: edited messages, channel posts and other kinds reach no handler.
+NEW = filters.UpdateType.MESSAGE
+CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
+MEDIA = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
+    | filters.VENUE
+)
+
+
+def build_application(
+    settings: Settings,
+    engine: Engine,
+    store: StatsStore,
+    *,
+    rate_limiter: BaseRateLimiter | None = _DEFAULT,
+    flood: FloodGuard | None = None,
+    button_flood: FloodGuard | None = None,
+) -> Application:
+    """The bot's Application, wired to ``settings.api_base_url``.
+
+    ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
+    limits, RetryAfter honoured); pass ``None`` to disable (benchmarks). ``flood`` defaults
+    to 5 messages per 10 s per user, ``button_flood`` to 12 button presses per 10 s.
+    """
+    install_redaction(settings.token, settings.webhook_secret)
+    if rate_limiter is _DEFAULT:
+        rate_limiter = AIORateLimiter(max_retries=MAX_RETRIES)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.api_base_url}/bot")
+        .base_file_url(f"{settings.api_base_url}/file/bot")
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
+    app = builder.build()
+    app.bot_data.update(
+        settings=settings,
+        engine=engine,
+        store=store,
+        flood=flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW),
+        button_flood=(
+            button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
+        ),
+    )
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    """Register every handler and the global error handler."""
+    command = {
+        "start": handlers.on_start,
+        "help": handlers.on_help,
+        "topics": handlers.on_topics,
+        "source": handlers.on_source,
+        "privacy": handlers.on_privacy,
+        "ask": handlers.on_ask,
+        "reload": handlers.on_reload,
+        "stats": handlers.on_stats,
+        "unanswered": handlers.on_unanswered,
+    }
+    for name, callback in command.items():
+        # CommandHandler accepts /name and /name@ThisBot, and ignores /name@OtherBot.
+        app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS))
+    app.add_handler(MessageHandler(NEW & CHATS & filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    app.add_handler(
+        MessageHandler(
+            NEW & filters.ChatType.PRIVATE & filters.COMMAND, handlers.on_unknown_command
+        )
+    )
+    app.add_handler(MessageHandler(NEW & filters.ChatType.PRIVATE & MEDIA, handlers.on_media))
+    app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    app.add_error_handler(handlers.on_error)
+
+
+def _commands(names: tuple[str, ...], lang: str) -> list[BotCommand]:
+    return [BotCommand(name, COMMANDS[name][lang]) for name in names]  # type: ignore[index]
+
+
+async def set_commands(app: Application) -> None:
+    """The command menu, per scope (private chats, groups, each admin's private chat) and
+    language (English by default, Chinese for ``zh`` clients). Failures are logged only:
+    an admin who never opened a chat with the bot makes Telegram answer "chat not found"."""
+    settings: Settings = app.bot_data["settings"]
+    plans: list[tuple[BotCommandScope, tuple[str, ...]]] = [
+        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+    ]
+    plans += [
+        (BotCommandScopeChat(admin), PRIVATE_COMMANDS + ADMIN_COMMANDS)
+        for admin in sorted(settings.admin_ids)
+    ]
+    for scope, names in plans:
+        for language_code, lang in ((None, "en"), ("zh", "zh")):
+            try:
+                await app.bot.set_my_commands(
+                    _commands(names, lang), scope=scope, language_code=language_code
+                )
+            except TelegramError as exc:
+                log.warning("could not set the %s command menu (%s): %s", scope.type, lang, exc)
+
+
+async def post_init(app: Application) -> None:
+    """After ``initialize()`` (which fetched the bot with getMe): remember the username and
+    set the command menu. ``run_polling``/``run_webhook`` call this; tests may too."""
+    app.bot_data["username"] = app.bot.username
+    log.info("bot @%s ready", app.bot.username)
+    await set_commands(app)
+
+
+async def post_shutdown(app: Application) -> None:
+    """Flush and close the statistics (in-flight handlers have finished by now)."""
+    store: StatsStore = app.bot_data["store"]
+    await store.aclose()
+    log.info("statistics flushed")

@@ -1,0 +1,111 @@
+"""Inline-button callback data: compact, within Telegram's 64-byte limit, safe to forge.
+
+Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when parsing):
+
+- ``a:<entry_id>:<lang>`` answer an entry; ``ai:<version>:<index>:<lang>`` when the id
+  would not fit (the index is only trusted while the knowledge base keeps that version);
+- ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
+- ``T:<lang>`` back to the list of sections.
+
+Anything else, or data pointing at nothing, parses/resolves to ``None``: the caller then
+shows a polite notice. Data comes from users and is never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.model import LANGS, Entry, KnowledgeBase, Lang, Section
+
+MAX_BYTES = 64
+VERSION_CHARS = 8
+
+Kind = Literal["entry", "section", "sections"]
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    kind: Kind
+    key: str = ""  # entry or section id; or the index when ``version`` is set
+    lang: Lang | None = None
+    version: str | None = None  # set for index-based data
+
+
+def _fits(data: str) -> bool:
+    return len(data.encode("utf-8")) <= MAX_BYTES
+
+
+def _short_version(kb: KnowledgeBase) -> str:
+    return "".join(c for c in kb.version if c.isalnum())[:VERSION_CHARS] or "0"
+
+
+def entry_data(entry: Entry, kb: KnowledgeBase, lang: Lang) -> str:
+    """Callback data that answers ``entry`` in ``lang``; always <= 64 bytes."""
+    data = f"a:{entry.id}:{lang}"
+    if _fits(data) and ":" not in entry.id:
+        return data
+    index = next(i for i, e in enumerate(kb.entries) if e.id == entry.id)
+    return f"ai:{_short_version(kb)}:{index}:{lang}"
+
+
+def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
+    """Callback data that lists ``section``'s entries; always <= 64 bytes."""
+    data = f"t:{section.id}:{lang}"
+    if _fits(data) and ":" not in section.id:
+        return data
+    index = next(i for i, s in enumerate(kb.article.sections) if s.id == section.id)
+    return f"ti:{_short_version(kb)}:{index}:{lang}"
+
+
+def sections_data(lang: Lang) -> str:
+    return f"T:{lang}"
+
+
+def parse(data: str | None) -> Callback | None:
+    """The callback described by ``data``, or ``None`` if it is malformed."""
+    if not data or not _fits(data):
+        return None
+    parts = data.split(":")
+    head, rest = parts[0], parts[1:]
+    lang: Lang | None = None
+    if rest and rest[-1] in LANGS:
+        lang = rest[-1]  # type: ignore[assignment]
+        rest = rest[:-1]
+    if head == "T" and not rest:
+        return Callback("sections", "", lang)
+    kind: Kind | None = {"a": "entry", "ai": "entry", "t": "section", "ti": "section"}.get(head)
+    if kind is None:
+        return None
+    if head in ("a", "t"):
+        if len(rest) != 1 or not rest[0]:
+            return None
+        return Callback(kind, rest[0], lang)
+    if len(rest) != 2 or not rest[0] or not rest[1].isascii() or not rest[1].isdigit():
+        return None
+    return Callback(kind, rest[1], lang, version=rest[0])
+
+
+def resolve_entry(cb: Callback, kb: KnowledgeBase) -> Entry | None:
+    """The entry ``cb`` points at in ``kb``, or ``None`` if stale or unknown."""
+    if cb.kind != "entry":
+        return None
+    if cb.version is None:
+        return kb.entry(cb.key)
+    if cb.version != _short_version(kb):
+        return None
+    index = int(cb.key)
+    return kb.entries[index] if index < len(kb.entries) else None
+
+
+def resolve_section(cb: Callback, kb: KnowledgeBase) -> Section | None:
+    """The section ``cb`` points at in ``kb``, or ``None`` if stale or unknown."""
+    if cb.kind != "section":
+        return None
+    if cb.version is None:
+        return kb.article.section(cb.key)
+    if cb.version != _short_version(kb):
+        return None
+    index = int(cb.key)
+    sections = kb.article.sections
+    return sections[index] if index < len(sections) else None

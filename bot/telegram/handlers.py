@@ -1,0 +1,586 @@
+"""Telegram update handlers: questions, reader commands, buttons, admin commands, errors.
+
+Everything the handlers need lives in ``context.bot_data`` (see
+:func:`bot.telegram.app.build_application`): ``settings``, ``engine``, ``store``, ``flood``
+and ``button_flood``. Handlers are registered for new messages only
+(``filters.UpdateType.MESSAGE``), so an edited message never re-runs anything, and channel
+posts and other update kinds reach no handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from telegram import (
+    Chat,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.engine import Engine, ReloadSummary
+from bot.knowledge import KnowledgeError
+from bot.model import Lang
+from bot.settings import Settings
+from bot.stats import Counts, StatsStore, Unanswered
+from bot.telegram import callbacks, render
+from bot.telegram.access import is_admin
+from bot.telegram.flood import Verdict
+from bot.telegram.render import Block, Reply, Span
+from bot.telegram.texts import plain, t, ui_lang
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000  # longer messages get a polite "too long"
+MAX_PROBLEMS_SHOWN = 30  # of a failed reload
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+# ---------------------------------------------------------------------------- plumbing
+
+
+def _settings(context: Context) -> Settings:
+    return context.bot_data["settings"]
+
+
+def _engine(context: Context) -> Engine:
+    return context.bot_data["engine"]
+
+
+def _store(context: Context) -> StatsStore:
+    return context.bot_data["store"]
+
+
+def user_lang(update: Update) -> Lang:
+    """The UI language of whoever sent the update."""
+    user = update.effective_user
+    return ui_lang(user.language_code if user else None)
+
+
+def is_group(chat: Chat | None) -> bool:
+    return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+async def send(
+    context: Context,
+    chat_id: int,
+    reply: Reply,
+    *,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+) -> list[Message]:
+    """Send ``reply``'s messages in order; the first replies to ``reply_to`` (if given and
+    still there), the keyboard goes on the last."""
+    sent: list[Message] = []
+    last = len(reply.messages) - 1
+    for i, text in enumerate(reply.messages):
+        sent.append(
+            await context.bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to is not None and i == 0
+                    else None
+                ),
+                message_thread_id=thread_id,
+                reply_markup=reply.markup if i == last else None,
+            )
+        )
+    return sent
+
+
+def _thread_of(message: Message) -> int | None:
+    return message.message_thread_id if message.is_topic_message else None
+
+
+async def respond(update: Update, context: Context, reply: Reply) -> list[Message]:
+    """Answer the update's message: in groups as a reply in thread, in private plainly."""
+    message = update.effective_message
+    if message is None:
+        return []
+    group = is_group(message.chat)
+    return await send(
+        context,
+        message.chat_id,
+        reply,
+        reply_to=message.message_id if group else None,
+        thread_id=_thread_of(message),
+    )
+
+
+async def respond_text(update: Update, context: Context, html_text: str) -> list[Message]:
+    return await respond(update, context, Reply(render.to_messages(render.raw_lines(html_text))))
+
+
+async def admit(update: Update, context: Context) -> bool:
+    """Flood guard: True to go ahead; on the first message of a burst, send one notice."""
+    user = update.effective_user
+    key = user.id if user else (update.effective_chat.id if update.effective_chat else 0)
+    guard = "button_flood" if update.callback_query is not None else "flood"
+    verdict = context.bot_data[guard].check(key)
+    if verdict is Verdict.ALLOW:
+        return True
+    if verdict is Verdict.NOTIFY:
+        log.info("flood guard: muting user=%s for a while", key)
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain("flood", user_lang(update)))
+        else:
+            await respond_text(update, context, t("flood", user_lang(update)))
+    elif update.callback_query is not None:
+        await update.callback_query.answer()
+    return False
+
+
+def guarded(handler: Handler) -> Handler:
+    """Apply the flood guard before ``handler``."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        if await admit(update, context):
+            await handler(update, context)
+
+    return wrapper
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Refuse (with a reply, in private chats and groups alike) unless the sender is an admin."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        user = update.effective_user
+        if not is_admin(user.id if user else None, _settings(context)):
+            log.info("refused admin command from user=%s", user.id if user else None)
+            await respond_text(update, context, t("not_admin", user_lang(update)))
+            return
+        await handler(update, context)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------- questions
+
+
+async def answer_question(update: Update, context: Context, question: str) -> None:
+    """Match ``question`` and reply: answer + citation, "did you mean" buttons, or an
+    honest "the article does not say". Records the outcome in the statistics."""
+    question = question.strip()
+    if not question:
+        await respond_text(update, context, t("ask_usage", user_lang(update)))
+        return
+    if len(question) > MAX_QUESTION_CHARS:
+        await respond_text(
+            update, context, t("too_long", user_lang(update), limit=MAX_QUESTION_CHARS)
+        )
+        return
+    engine = _engine(context)
+    result = engine.ask(question)
+    reply = render.result_reply(result, engine.kb)
+    user = update.effective_user
+    log.debug(
+        "question user=%s chat=%s status=%s entry=%s score=%.1f reason=%s",
+        user.id if user else None,
+        update.effective_chat.id if update.effective_chat else None,
+        result.status,
+        result.entry.id if result.entry else None,
+        result.score,
+        result.reason,
+    )
+    try:
+        await respond(update, context, reply)
+    finally:
+        status = "smalltalk" if result.smalltalk else result.status
+        await _store(context).record(status, result.lang, None if result.smalltalk else question)
+
+
+def _mentions_bot(message: Message, username: str | None, bot_id: int) -> list[MessageEntity]:
+    """The entities of ``message`` that mention this bot."""
+    found = []
+    for entity, text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if entity.type == MessageEntity.MENTION:
+            if username and text[1:].lower() == username.lower():
+                found.append(entity)
+        elif entity.user is not None and entity.user.id == bot_id:
+            found.append(entity)
+    return found
+
+
+def _without_entities(text: str, entities: list[MessageEntity]) -> str:
+    """``text`` with the given entities cut out (offsets are in UTF-16 units)."""
+    data = text.encode("utf-16-le")
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        data = data[: entity.offset * 2] + data[(entity.offset + entity.length) * 2 :]
+    return " ".join(data.decode("utf-16-le").split())
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
+    original = message.reply_to_message
+    return (
+        original is not None
+        and original.forum_topic_created is None
+        and original.from_user is not None
+        and original.from_user.id == bot_id
+    )
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """A text message that is not a command: a question in private chats; in groups only
+    when it mentions the bot or replies to one of its messages (else: silence)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if not is_group(message.chat):
+        if message.chat.type == Chat.PRIVATE and await admit(update, context):
+            await answer_question(update, context, message.text)
+        return
+    mentions = _mentions_bot(message, context.bot.username, context.bot.id)
+    if mentions:
+        question = _without_entities(message.text, mentions)
+    elif _replies_to_bot(message, context.bot.id):
+        question = message.text
+    else:
+        return  # group chatter not meant for the bot
+    if await admit(update, context):
+        await answer_question(update, context, question)
+
+
+def command_argument(message: Message) -> str:
+    """The text after the leading ``/command`` (or ``/command@bot``) of ``message``."""
+    text = message.text or ""
+    for entity, command in message.parse_entities([MessageEntity.BOT_COMMAND]).items():
+        if entity.offset == 0:
+            return text[len(command) :].strip()
+    return text.partition(" ")[2].strip()
+
+
+@guarded
+async def on_ask(update: Update, context: Context) -> None:
+    """/ask question (also /ask@ThisBot question)."""
+    message = update.effective_message
+    if message is None:
+        return
+    await answer_question(update, context, command_argument(message))
+
+
+async def on_media(update: Update, context: Context) -> None:
+    """Stickers, photos, voice… in a private chat: a hint (groups: no handler, silence)."""
+    if await admit(update, context):
+        await respond_text(update, context, t("media_hint", user_lang(update)))
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """An unknown /command in a private chat."""
+    if await admit(update, context):
+        await respond_text(update, context, t("unknown_command", user_lang(update)))
+
+
+# ---------------------------------------------------------------------------- reader commands
+
+
+@guarded
+async def on_start(update: Update, context: Context) -> None:
+    lang = user_lang(update)
+    reply = render.start_reply(
+        _engine(context).kb,
+        lang,
+        group=is_group(update.effective_chat),
+        username=context.bot.username or "",
+    )
+    await respond(update, context, reply)
+
+
+@guarded
+async def on_help(update: Update, context: Context) -> None:
+    lang = user_lang(update)
+    text = t("help", lang, username=context.bot.username or "")
+    user = update.effective_user
+    if is_admin(user.id if user else None, _settings(context)):
+        text += "\n\n" + t("help_admin", lang)
+    await respond_text(update, context, text)
+
+
+@guarded
+async def on_topics(update: Update, context: Context) -> None:
+    await respond(update, context, render.sections_reply(_engine(context).kb, user_lang(update)))
+
+
+@guarded
+async def on_source(update: Update, context: Context) -> None:
+    await respond(update, context, render.source_reply(_engine(context).kb, user_lang(update)))
+
+
+@guarded
+async def on_privacy(update: Update, context: Context) -> None:
+    await respond_text(update, context, t("privacy", user_lang(update)))
+
+
+# ---------------------------------------------------------------------------- buttons
+
+
+async def on_callback(update: Update, context: Context) -> None:
+    """A button press: answer an entry, or browse sections. Forged, malformed or stale
+    data gets a polite notice; every press is acknowledged (answerCallbackQuery)."""
+    query = update.callback_query
+    if query is None or not await admit(update, context):
+        return
+    kb = _engine(context).kb
+    cb = callbacks.parse(query.data)
+    lang: Lang = (cb.lang if cb else None) or user_lang(update)
+    if cb is None:
+        log.info("malformed callback data from user=%s", query.from_user.id)
+        await query.answer(plain("stale_button", lang))
+        return
+    if cb.kind == "entry":
+        entry = callbacks.resolve_entry(cb, kb)
+        if entry is None:
+            await query.answer(plain("stale_button", lang))
+            return
+        await query.answer()
+        message = query.message
+        if message is None:  # no message to reply to: answer in a private chat
+            await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
+            return
+        await send(
+            context,
+            message.chat.id,
+            render.answer_reply(entry, kb, lang),
+            reply_to=message.message_id,
+            thread_id=_thread_of(message) if isinstance(message, Message) else None,
+        )
+        return
+    if cb.kind == "section":
+        section = callbacks.resolve_section(cb, kb)
+        reply = render.section_reply(section.id, kb, lang) if section else None
+    else:
+        reply = render.sections_reply(kb, lang)
+    if reply is None:
+        await query.answer(plain("stale_button", lang))
+        return
+    await query.answer()
+    await _show(update, context, reply)
+
+
+async def _show(update: Update, context: Context, reply: Reply) -> None:
+    """Replace the pressed message's text and keyboard by ``reply`` (or send it anew)."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    if isinstance(message, Message) and message.is_accessible:
+        try:
+            await query.edit_message_text(
+                reply.messages[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.markup,
+                link_preview_options=NO_PREVIEW,
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return  # pressed twice
+            log.info("could not edit a browsing message (%s); sending a new one", exc)
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    await send(context, chat_id, reply)
+
+
+# ---------------------------------------------------------------------------- admins
+
+
+async def reload_knowledge(engine: Engine) -> ReloadSummary:
+    """Re-read, validate and swap the knowledge base in a worker thread (the event loop
+    keeps answering with the old base meanwhile). Raises ``KnowledgeError``."""
+    summary = await asyncio.to_thread(engine.reload)
+    log.info(
+        "knowledge base reloaded: %d entries, version %s (was %s), added %s, removed %s, "
+        "changed %s",
+        summary.entries,
+        summary.version,
+        summary.previous_version,
+        list(summary.added),
+        list(summary.removed),
+        list(summary.changed),
+    )
+    return summary
+
+
+def _ids(ids: tuple[str, ...], lang: Lang, limit: int = 40) -> str:
+    if not ids:
+        return plain("none", lang)
+    shown = ", ".join(ids[:limit])
+    return shown + (f" … (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def reload_summary_html(summary: ReloadSummary, lang: Lang) -> str:
+    return t(
+        "reload_ok",
+        lang,
+        entries=summary.entries,
+        version=summary.version,
+        previous=summary.previous_version,
+        added=_ids(summary.added, lang),
+        removed=_ids(summary.removed, lang),
+        changed=_ids(summary.changed, lang),
+    )
+
+
+def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> list[Block]:
+    problems = error.problems
+    blocks: list[Block] = [render.raw(t("reload_failed", lang, n=len(problems), version=version))]
+    blocks += [(Span(f"• {p}"),) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        blocks.append(render.raw(t("reload_more", lang, n=len(problems) - MAX_PROBLEMS_SHOWN)))
+    return blocks
+
+
+@guarded
+@admin_only
+async def on_reload(update: Update, context: Context) -> None:
+    """/reload: validate and swap the knowledge base; report the changes or the problems."""
+    lang = user_lang(update)
+    engine = _engine(context)
+    try:
+        summary = await reload_knowledge(engine)
+    except KnowledgeError as exc:
+        log.warning("reload refused: %d problem(s); the old base keeps serving", len(exc.problems))
+        blocks = reload_problems_blocks(exc, engine.kb.version, lang)
+        await respond(update, context, Reply(render.to_messages(blocks)))
+        return
+    except Exception as exc:  # e.g. an unreadable directory: report, keep serving
+        log.exception("reload failed")
+        await respond_text(update, context, t("reload_crashed", lang, error=type(exc).__name__))
+        return
+    await respond_text(update, context, reload_summary_html(summary, lang))
+
+
+def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
+    values: dict[str, Any] = {f"s_{k}": v for k, v in counts.since_start.items()}
+    values |= {f"t_{k}": v for k, v in counts.total.items()}
+    return t(
+        "stats",
+        lang,
+        started=_when(counts.started_at),
+        entries=len(engine.kb.entries),
+        version=engine.kb.version,
+        **values,
+    )
+
+
+@guarded
+@admin_only
+async def on_stats(update: Update, context: Context) -> None:
+    """/stats: questions answered / ambiguous / unanswered, since start and in total."""
+    counts = await _store(context).counts()
+    await respond_text(update, context, stats_html(counts, _engine(context), user_lang(update)))
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def unanswered_blocks(
+    top: list[Unanswered], unclear: list[Unanswered], days: int, lang: Lang
+) -> list[Block]:
+    blocks: list[Block] = [render.raw(t("unanswered", lang, days=days))]
+    for title, rows in ((None, top), ("unclear", unclear)):
+        if title:
+            blocks += [render.line(""), render.raw(t(title, lang))]
+        if not rows:
+            blocks.append(render.raw(t("unanswered_none", lang)))
+        for n, row in enumerate(rows, 1):
+            times = plain("times", lang, n=row.count, last=_when(row.last_seen))
+            blocks.append((Span(f"{n}. "), Span(row.text), Span(f" — {times}", "i")))
+    return blocks
+
+
+def _int_arg(value: str, low: int, high: int) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
+
+
+@guarded
+@admin_only
+async def on_unanswered(update: Update, context: Context) -> None:
+    """/unanswered [count] [days]: the most frequent recent questions the bot could not
+    answer (private chats only: question texts are not shown in groups)."""
+    lang = user_lang(update)
+    if is_group(update.effective_chat):
+        await respond_text(update, context, t("private_only", lang))
+        return
+    args = context.args or []
+    limit, days = 10, 30
+    if args:
+        parsed = [
+            _int_arg(args[0], 1, 50),
+            _int_arg(args[1], 1, 365) if len(args) > 1 else days,
+        ]
+        if len(args) > 2 or None in parsed:
+            await respond_text(update, context, t("unanswered_usage", lang))
+            return
+        limit, days = parsed  # type: ignore[assignment]
+    store = _store(context)
+    top = await store.top_unanswered(limit, days, ("no_match",))
+    unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
+    blocks = unanswered_blocks(top, unclear, days, lang)
+    await respond(update, context, Reply(render.to_messages(blocks)))
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+async def on_error(update: object, context: Context) -> None:
+    """The one global error handler: log (never the token: see ``logsetup``) and survive.
+    Telegram and network errors are expected in production and logged briefly; anything
+    else is a bug, logged with its traceback, and the reader gets a short apology."""
+    error = context.error
+    where = _describe(update)
+    if isinstance(error, Forbidden):
+        log.info("forbidden (blocked by the user or removed from the chat) %s: %s", where, error)
+        return
+    if isinstance(error, RetryAfter):
+        log.warning("rate limited by Telegram %s: retry after %s", where, error.retry_after)
+        return
+    if isinstance(error, BadRequest):
+        log.warning("Telegram rejected a request %s: %s", where, error)
+        return
+    if isinstance(error, NetworkError):  # includes TimedOut
+        log.warning("network error %s: %s", where, error)
+        return
+    if isinstance(error, TelegramError):
+        log.warning("Telegram error %s: %s", where, error)
+        return
+    log.error("unexpected error %s", where, exc_info=error)
+    if isinstance(update, Update):
+        await _apologise(update, context)
+
+
+def _describe(update: object) -> str:
+    if not isinstance(update, Update):
+        return "(no update)"
+    chat = update.effective_chat
+    return f"(update={update.update_id} chat={chat.id if chat else None})"
+
+
+async def _apologise(update: Update, context: Context) -> None:
+    lang = user_lang(update)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain("error", lang))
+        elif update.effective_message is not None and update.effective_chat is not None:
+            await respond_text(update, context, t("error", lang))
+    except TelegramError as exc:
+        log.info("could not send the apology: %s", exc)

@@ -1,0 +1,327 @@
+"""Turning match results and knowledge into Telegram HTML messages and inline keyboards.
+
+Messages are built as *blocks* (lines) of *spans* (plain text, optionally inside one tag)
+and only turned into HTML at the end, by :func:`to_messages`, which also splits them into
+messages of at most 4096 characters: on line boundaries first, inside an over-long line at
+a paragraph/sentence/space boundary, and always between tags, never through one. Every
+piece of text is ``html.escape``d exactly once, after splitting.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.model import Entry, KnowledgeBase, Lang, MatchResult
+from bot.telegram import callbacks
+from bot.telegram.texts import plain, t
+
+MAX_MESSAGE = 4096  # Telegram's limit; we count UTF-16 units of the HTML, which is stricter
+MAX_LABEL = 60  # button labels are cut to this many characters
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text. ``tag`` wraps it (``b``, ``i``, ``code``, ``blockquote``); ``raw``
+    marks text that is already HTML (a short template), which is never split."""
+
+    text: str
+    tag: str | None = None
+    raw: bool = False
+
+
+Block = tuple[Span, ...]  # one line (or paragraph); blocks are joined with "\n"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send: HTML messages (each within Telegram's limit) and, on the last one,
+    an optional inline keyboard."""
+
+    messages: list[str]
+    markup: InlineKeyboardMarkup | None = None
+
+
+def size(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def line(*spans: Span | str) -> Block:
+    return tuple(Span(s) if isinstance(s, str) else s for s in spans)
+
+
+def raw(html_text: str) -> Block:
+    """A block of ready HTML (from :func:`bot.telegram.texts.t`); one per template line."""
+    return (Span(html_text, raw=True),)
+
+
+def raw_lines(html_text: str) -> list[Block]:
+    """Ready HTML split into one block per line (so long templates can split between
+    lines). Template lines never leave a tag open."""
+    return [raw(part) for part in html_text.split("\n")]
+
+
+def _wrap(text: str, tag: str | None) -> str:
+    return f"<{tag}>{text}</{tag}>" if tag else text
+
+
+def _span_html(span: Span) -> str:
+    return _wrap(span.text if span.raw else esc(span.text), span.tag)
+
+
+def block_html(block: Block) -> str:
+    return "".join(_span_html(s) for s in block)
+
+
+_BOUNDARIES = ("\n\n", "\n", "。", "!", "?", "!", "?", ". ", ";", ";", ",", ",", " ")
+
+
+def _chunks(text: str, budget: int) -> list[str]:
+    """Split plain ``text`` into pieces whose escaped size is at most ``budget``,
+    preferring paragraph, line, sentence, clause and word boundaries."""
+    out: list[str] = []
+    while text:
+        if size(esc(text)) <= budget:
+            out.append(text)
+            break
+        used = n = 0
+        for ch in text:
+            cost = size(esc(ch))
+            if used + cost > budget:
+                break
+            used += cost
+            n += 1
+        if n == 0:
+            raise ValueError("message budget too small")
+        head = text[:n]
+        cut = n
+        for sep in _BOUNDARIES:
+            at = head.rfind(sep)
+            if at >= 0 and at + len(sep) >= n // 2:
+                cut = at + len(sep)
+                break
+        out.append(text[:cut])
+        text = text[cut:]
+    return out
+
+
+def _strip_tags(html_text: str) -> str:
+    return html.unescape(re.sub(r"<[^<>]*>", "", html_text))
+
+
+def _pieces(block: Block, limit: int) -> list[tuple[str, str]]:
+    """``block`` as ``(separator, html)`` pieces each within ``limit``. A block that fits is
+    one piece; a longer one is split span by span, and a long span into text chunks, each
+    chunk wrapped in the span's own tag (so no tag is ever cut)."""
+    whole = block_html(block)
+    if size(whole) <= limit:
+        return [("\n", whole)]
+    pieces: list[tuple[str, str]] = []
+    for span in block:
+        if size(_span_html(span)) <= limit:
+            pieces.append(("", _span_html(span)))
+            continue
+        text = _strip_tags(span.text) if span.raw else span.text
+        overhead = size(_wrap("", span.tag))
+        pieces.extend(("", _wrap(esc(c), span.tag)) for c in _chunks(text, limit - overhead))
+    if pieces:
+        pieces[0] = ("\n", pieces[0][1])
+    return pieces
+
+
+def to_messages(blocks: Iterable[Block], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join ``blocks`` with newlines into HTML messages of at most ``limit`` characters."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for sep, piece in _pieces(block, limit):
+            if not current:
+                current = piece
+            elif size(current) + size(sep) + size(piece) <= limit:
+                current += sep + piece
+            else:
+                messages.append(current)
+                current = piece
+    messages.append(current)
+    messages = [m.strip("\n") for m in messages]
+    return [m for m in messages if _strip_tags(m).strip()]
+
+
+def label(text: str, limit: int = MAX_LABEL) -> str:
+    """A one-line button label of at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+def citation_blocks(entry: Entry, kb: KnowledgeBase, lang: Lang) -> list[Block]:
+    """Where the answer comes from: section, paragraph number (within the section), quote."""
+    section = kb.article.section(entry.section_id)
+    title = section.title_in(lang) if section else entry.section_id
+    number = kb.article.paragraph_number(entry.citation.paragraph)
+    where = plain("paragraph", lang, n=number) if number else entry.citation.paragraph
+    sep = ":" if lang == "zh" else ": "
+    comma = "," if lang == "zh" else ", "
+    return [
+        line(f"— {plain('source_label', lang)}{sep}", Span(title, "b"), f"{comma}{where}"),
+        (Span(entry.citation.quote, "blockquote"),),
+    ]
+
+
+def answer_blocks(entry: Entry, kb: KnowledgeBase, lang: Lang) -> list[Block]:
+    """The answer in ``lang``, then its citation."""
+    answer = entry.answer.get(lang) or entry.answer.get("zh") or next(iter(entry.answer.values()))
+    return [line(answer), line(""), *citation_blocks(entry, kb, lang)]
+
+
+def answer_reply(entry: Entry, kb: KnowledgeBase, lang: Lang) -> Reply:
+    return Reply(to_messages(answer_blocks(entry, kb, lang)))
+
+
+def suggestion_keyboard(result: MatchResult, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
+    """Up to three "did you mean" buttons, one per suggested entry that still exists."""
+    rows = []
+    for suggestion in result.suggestions:
+        entry = kb.entry(suggestion.entry_id)
+        if entry is None:
+            continue
+        text = suggestion.question or entry.label(result.lang)
+        data = callbacks.entry_data(entry, kb, result.lang)
+        rows.append([InlineKeyboardButton(label(text), callback_data=data)])
+        if len(rows) == MAX_SUGGESTIONS:
+            break
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def result_reply(result: MatchResult, kb: KnowledgeBase) -> Reply:
+    """What to answer a question with, in the question's language."""
+    lang = result.lang
+    if result.status == "answered" and result.entry is not None:
+        return answer_reply(result.entry, kb, lang)
+    if result.status == "ambiguous":
+        markup = suggestion_keyboard(result, kb)
+        if markup is not None:
+            return Reply([t("did_you_mean", lang)], markup)
+    if result.smalltalk in ("greeting", "thanks"):
+        return Reply([t(result.smalltalk, lang)])
+    return Reply([t("no_match", lang)])
+
+
+# ---------------------------------------------------------------------------- browsing
+
+
+def browsable_sections(kb: KnowledgeBase) -> list:
+    """Sections that have at least one entry, in article order."""
+    with_entries = {e.section_id for e in kb.entries}
+    return [s for s in kb.article.sections if s.id in with_entries]
+
+
+def sections_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
+    """/topics: one button per section that has entries."""
+    sections = browsable_sections(kb)
+    if not sections:
+        return Reply([t("topics_empty", lang)])
+    rows = [
+        [
+            InlineKeyboardButton(
+                label(s.title_in(lang)), callback_data=callbacks.section_data(s, kb, lang)
+            )
+        ]
+        for s in sections
+    ]
+    title = kb.article.title_en if lang == "en" else kb.article.title
+    return Reply([t("topics", lang, title=title)], InlineKeyboardMarkup(rows))
+
+
+def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang) -> Reply | None:
+    """One section's entries as buttons, plus a back button; ``None`` if it is unknown."""
+    section = kb.article.section(section_id)
+    if section is None:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                label(e.label(lang)), callback_data=callbacks.entry_data(e, kb, lang)
+            )
+        ]
+        for e in kb.entries_in_section(section.id)
+    ]
+    rows.append(
+        [InlineKeyboardButton(plain("back", lang), callback_data=callbacks.sections_data(lang))]
+    )
+    text = t("topic", lang, section=section.title_in(lang))
+    return Reply([text], InlineKeyboardMarkup(rows))
+
+
+def example_entries(kb: KnowledgeBase, count: int = 3) -> list[Entry]:
+    """Example questions for /start: one entry from each of the ``count`` sections with the
+    most entries (the article's body), in article order. Within a section, the entry with
+    the most question variants: editors write most variants for what readers ask most."""
+    sections = browsable_sections(kb)
+    sizes = {s.id: len(kb.entries_in_section(s.id)) for s in sections}
+    chosen = sorted(sections, key=lambda s: -sizes[s.id])[:count]
+    picked = []
+    for section in sections:
+        if section in chosen:
+            entries = kb.entries_in_section(section.id)
+            picked.append(max(entries, key=lambda e: sum(len(v) for v in e.questions.values())))
+    return picked
+
+
+def start_reply(kb: KnowledgeBase, lang: Lang, *, group: bool, username: str) -> Reply:
+    """/start: what the bot is and (in private chats) example questions as buttons."""
+    a = kb.article
+    if group:
+        title = a.title_en if lang == "en" else a.title
+        return Reply([t("start_group", lang, title=title, username=username)])
+    text = t(
+        "start",
+        lang,
+        title=a.title_en if lang == "en" else a.title,
+        date=a.date,
+        authors=_join(a.authors_en if lang == "en" else a.authors, lang),
+        origin=a.origin_en if lang == "en" else a.origin,
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                label(e.label(lang)), callback_data=callbacks.entry_data(e, kb, lang)
+            )
+        ]
+        for e in example_entries(kb)
+    ]
+    return Reply([text], InlineKeyboardMarkup(rows) if rows else None)
+
+
+def source_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
+    a = kb.article
+    text = t(
+        "source",
+        lang,
+        title=a.title,
+        title_en=a.title_en,
+        authors=_join(a.authors, "zh"),
+        authors_en=_join(a.authors_en, "en"),
+        date=a.date,
+        origin=a.origin,
+        origin_en=a.origin_en,
+        site=a.site,
+        site_en=a.site_en,
+    )
+    return Reply([text])
+
+
+def _join(names: Sequence[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(names)

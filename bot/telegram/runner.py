@@ -1,0 +1,152 @@
+"""``citebot run [--webhook]``: configuration, start-up checks, signals, polling or webhook.
+
+Start-up is strict: a missing or malformed token, a bad variable or a broken knowledge
+base prints one line to stderr and returns 2, without a traceback. Then SIGHUP reloads the
+knowledge base (like /reload), and SIGTERM/SIGINT stop gracefully: no new updates are
+fetched, in-flight handlers finish, the statistics are flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping
+
+from telegram import Update
+from telegram.error import InvalidToken
+from telegram.ext import Application
+
+from bot.settings import Settings, SettingsError
+from bot.telegram.logsetup import configure_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # all the bot reacts to
+
+
+def _fail(message: str) -> int:
+    print(f"citebot: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
+    """Run the bot until SIGTERM/SIGINT; 0 after a clean stop, 2 on bad configuration."""
+    env = os.environ if env is None else env
+    try:
+        settings = Settings.from_env(env)
+        if webhook:
+            settings.require_webhook()
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+    from bot.engine import Engine
+    from bot.knowledge import KnowledgeError
+    from bot.matcher import MatchConfig
+    from bot.stats import StatsStore
+    from bot.telegram.app import build_application
+
+    try:
+        engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env))
+    except KnowledgeError as exc:
+        first = str(exc.problems[0]) if exc.problems else "no details"
+        more = (
+            f" (and {len(exc.problems) - 1} more; run `citebot check`)"
+            if len(exc.problems) > 1
+            else ""
+        )
+        return _fail(
+            f"the knowledge base in {settings.knowledge_dir} is broken: {_one_line(first)}{more}"
+        )
+    except ValueError as exc:  # e.g. a malformed CITEBOT_*_THRESHOLD
+        return _fail(_one_line(str(exc)))
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = StatsStore(settings.stats_path)
+    except Exception as exc:  # unwritable data directory, corrupt database...
+        return _fail(f"cannot open the statistics in {settings.data_dir}: {_one_line(str(exc))}")
+
+    configure_logging(settings.log_level, settings.token, settings.webhook_secret)
+    app = build_application(settings, engine, store)
+    _install_sighup(app)
+    log.info(
+        "starting (%s) with %d entries, knowledge version %s, %d admin(s)",
+        "webhook" if webhook else "polling",
+        len(engine.kb.entries),
+        engine.kb.version,
+        len(settings.admin_ids),
+    )
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    if hasattr(signal, "SIGHUP"):  # until post_init installs the reload handler
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        if webhook:
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                stop_signals=stop_signals,
+                bootstrap_retries=-1,
+            )
+        else:
+            app.run_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                stop_signals=stop_signals,
+                bootstrap_retries=-1,
+            )
+    except InvalidToken:
+        return _fail(
+            "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
+        )
+    except OSError as exc:  # e.g. the webhook port is taken
+        where = f"{settings.webhook_listen}:{settings.webhook_port}"
+        return _fail(f"cannot serve the webhook on {where}: {exc.strerror or exc}")
+    finally:
+        store.close()  # no-op if post_shutdown already closed it
+    log.info("stopped")
+    return 0
+
+
+def _install_sighup(app: Application) -> None:
+    """SIGHUP → the same reload as /reload, run as an application task (so a stop waits
+    for it). Installed from ``post_init``, once the event loop runs."""
+    previous = app.post_init
+
+    async def post_init(application: Application) -> None:
+        if previous is not None:
+            await previous(application)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, AttributeError, ValueError):
+            loop.add_signal_handler(
+                signal.SIGHUP, lambda: application.create_task(_reload_on_signal(application))
+            )
+
+    app.post_init = post_init
+
+
+async def _reload_on_signal(app: Application) -> None:
+    from bot.knowledge import KnowledgeError
+    from bot.telegram.handlers import reload_knowledge
+
+    log.info("SIGHUP: reloading the knowledge base")
+    try:
+        await reload_knowledge(app.bot_data["engine"])
+    except KnowledgeError as exc:
+        log.error(
+            "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",
+            len(exc.problems),
+            "\n".join(str(p) for p in exc.problems),
+        )
+    except Exception:
+        log.exception("SIGHUP reload failed; the old base keeps serving")

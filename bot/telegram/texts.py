@@ -1,0 +1,276 @@
+"""Every text the bot shows, in Chinese and English.
+
+Templates are Telegram HTML; :func:`t` escapes every value it fills in, so a template
+can never be broken by what it quotes. Answers use the question's language; commands
+and buttons use the reader's Telegram language (:func:`ui_lang`).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.model import Lang
+
+TEXTS: dict[str, dict[Lang, str]] = {
+    # ---- readers
+    "start": {
+        "zh": (
+            "你好!我回答关于这篇文章的问题:\n"
+            "<b>{title}</b>({date},{authors},来自{origin})\n\n"
+            "每个回答都附上它所依据的原文句子;文章没有写的,我会直说。"
+            "直接输入你的问题,或者点下面的例子。用 /topics 按章节浏览。"
+        ),
+        "en": (
+            "Hello! I answer questions about one news article:\n"
+            "<b>{title}</b> ({date}, by {authors}, from {origin})\n\n"
+            "Every answer quotes the sentence of the article it rests on; when the article "
+            "does not say, I tell you so. Type a question, or tap an example below. "
+            "Browse by section with /topics."
+        ),
+    },
+    "start_group": {
+        "zh": (
+            "你好!我回答关于文章《{title}》的问题。在群里请用 /ask 问题、@{username} 问题,"
+            "或者回复我的消息。"
+        ),
+        "en": (
+            "Hello! I answer questions about the article “{title}”. In groups, use "
+            "/ask your question, mention @{username}, or reply to one of my messages."
+        ),
+    },
+    "help": {
+        "zh": (
+            "<b>怎么用</b>\n"
+            "• 私聊:直接输入问题(中文或英文),例如“连云港有多少个爱国主义教育基地?”\n"
+            "• 群聊:/ask 问题、@{username} 问题,或者回复我的消息\n"
+            "每个回答都引用原文(章节、段落和原句)。\n\n"
+            "<b>命令</b>\n"
+            "/topics 按章节浏览文章\n"
+            "/source 文章出处\n"
+            "/privacy 我会保存什么\n"
+            "/help 本帮助"
+        ),
+        "en": (
+            "<b>How to use</b>\n"
+            "• Private chat: just type a question (English or Chinese), e.g. "
+            "“How many patriotic education bases does Lianyungang have?”\n"
+            "• Groups: /ask your question, mention @{username}, or reply to one of my "
+            "messages\n"
+            "Every answer cites the article: section, paragraph and the quoted sentence.\n\n"
+            "<b>Commands</b>\n"
+            "/topics browse the article by section\n"
+            "/source where the article comes from\n"
+            "/privacy what I store\n"
+            "/help this help"
+        ),
+    },
+    "help_admin": {
+        "zh": (
+            "<b>管理员命令</b>\n"
+            "/reload 重新读取并校验知识库\n"
+            "/stats 问答统计\n"
+            "/unanswered [数量] [天数] 最常见的未能回答的问题(仅私聊)"
+        ),
+        "en": (
+            "<b>Admin commands</b>\n"
+            "/reload re-read and validate the knowledge base\n"
+            "/stats question statistics\n"
+            "/unanswered [count] [days] the most frequent unanswered questions "
+            "(private chat only)"
+        ),
+    },
+    "topics": {
+        "zh": "按章节浏览《{title}》:选择一个章节。",
+        "en": "Browse “{title}” by section: pick a section.",
+    },
+    "topics_empty": {
+        "zh": "知识库里还没有可浏览的问题。",
+        "en": "The knowledge base has no questions to browse yet.",
+    },
+    "topic": {
+        "zh": "<b>{section}</b>\n选择一个问题:",
+        "en": "<b>{section}</b>\nPick a question:",
+    },
+    "back": {"zh": "« 返回章节", "en": "« Back to sections"},
+    "source": {
+        "zh": ("<b>{title}</b>\n作者:{authors}\n日期:{date}\n来源:{origin}(转载于{site})"),
+        "en": (
+            "<b>{title_en}</b>\n"
+            "(original title: {title})\n"
+            "Authors: {authors_en}\n"
+            "Date: {date}\n"
+            "Origin: {origin_en} (republished on {site_en})"
+        ),
+    },
+    "privacy": {
+        "zh": (
+            "<b>我会保存什么</b>\n"
+            "• 我没能回答(或需要你从几个问题中选择)的问题的文字,用来帮助编辑补充知识库;"
+            "不记录是谁问的。\n"
+            "• 问题数量的统计(已回答、待选择、未回答)。\n"
+            "除此之外什么都不保存:不保存姓名、用户名、用户 ID 或聊天记录。"
+            "防刷屏功能只在内存中短暂记住几秒钟内的消息次数。"
+        ),
+        "en": (
+            "<b>What I store</b>\n"
+            "• The text of questions I could not answer (or had to ask back about), so the "
+            "editors can extend the knowledge base; not who asked them.\n"
+            "• Counters of questions answered, asked back and unanswered.\n"
+            "Nothing else: no names, usernames, user ids or chat histories. The flood guard "
+            "only counts messages in memory for a few seconds."
+        ),
+    },
+    "source_label": {"zh": "出处", "en": "Source"},
+    "paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},
+    "no_match": {
+        "zh": "抱歉,文章没有提到这一点。看看 /topics 了解文章讲了什么。",
+        "en": "Sorry, the article does not say. See /topics for what it covers.",
+    },
+    "did_you_mean": {
+        "zh": "你是想问下面哪一个?都不是的话,换个说法再问,或者看看 /topics。",
+        "en": "Did you mean one of these? If not, try rephrasing, or see /topics.",
+    },
+    "greeting": {
+        "zh": "你好!关于这篇文章,你想了解什么?可以直接提问,或用 /topics 浏览。",
+        "en": "Hello! What would you like to know about the article? Ask away, or see /topics.",
+    },
+    "thanks": {"zh": "不客气!还有问题随时问我。", "en": "You're welcome! Ask me anytime."},
+    "too_long": {
+        "zh": "这条消息太长了(超过 {limit} 个字符)。请把问题缩短一些再问。",
+        "en": "That message is too long (over {limit} characters). Please ask a shorter question.",
+    },
+    "media_hint": {
+        "zh": "我只能读文字消息。请用文字输入你的问题,或用 /topics 浏览文章。",
+        "en": "I can only read text messages. Please type your question, or see /topics.",
+    },
+    "ask_usage": {
+        "zh": "用法:/ask 问题,例如 /ask 连云港有多少个爱国主义教育基地?",
+        "en": "Usage: /ask your question, e.g. /ask How many patriotic education bases are there?",
+    },
+    "unknown_command": {
+        "zh": "我不认识这个命令。可用的命令见 /help。",
+        "en": "I don't know that command. See /help for the commands.",
+    },
+    "flood": {
+        "zh": "消息太快了,请稍等几秒再问。",
+        "en": "You're sending messages too quickly; please wait a few seconds.",
+    },
+    "stale_button": {
+        "zh": "这个按钮已失效(知识库可能已更新)。请重新提问,或使用 /topics。",
+        "en": "This button is no longer valid (the knowledge base may have changed). "
+        "Please ask again or use /topics.",
+    },
+    "error": {
+        "zh": "抱歉,出了点问题,请稍后再试。",
+        "en": "Sorry, something went wrong. Please try again later.",
+    },
+    # ---- admins
+    "not_admin": {
+        "zh": "抱歉,这个命令只有管理员可以使用。",
+        "en": "Sorry, this command is for the bot's admins only.",
+    },
+    "private_only": {
+        "zh": "请在与我的私聊中使用这个命令(问题内容不在群里公开)。",
+        "en": "Please use this command in a private chat with me (question texts are not "
+        "shown in groups).",
+    },
+    "reloading": {"zh": "正在重新加载知识库…", "en": "Reloading the knowledge base…"},
+    "reload_ok": {
+        "zh": (
+            "<b>知识库已重新加载</b>\n"
+            "条目:{entries}\n"
+            "版本:<code>{version}</code>(原 <code>{previous}</code>)\n"
+            "新增:{added}\n"
+            "删除:{removed}\n"
+            "修改:{changed}"
+        ),
+        "en": (
+            "<b>Knowledge base reloaded</b>\n"
+            "Entries: {entries}\n"
+            "Version: <code>{version}</code> (was <code>{previous}</code>)\n"
+            "Added: {added}\n"
+            "Removed: {removed}\n"
+            "Changed: {changed}"
+        ),
+    },
+    "reload_failed": {
+        "zh": (
+            "<b>重新加载失败</b>:发现 {n} 个问题。"
+            "仍在使用原来的知识库(版本 <code>{version}</code>)。"
+        ),
+        "en": (
+            "<b>Reload failed</b>: {n} problem(s) found. The previous knowledge base "
+            "(version <code>{version}</code>) is still serving."
+        ),
+    },
+    "reload_more": {"zh": "……还有 {n} 个问题", "en": "… and {n} more"},
+    "reload_crashed": {
+        "zh": "重新加载失败:{error}。仍在使用原来的知识库。",
+        "en": "Reload failed: {error}. The previous knowledge base is still serving.",
+    },
+    "none": {"zh": "无", "en": "none"},
+    "stats": {
+        "zh": (
+            "<b>统计</b>\n"
+            "自启动({started}):已回答 {s_answered},待选择 {s_ambiguous},"
+            "未回答 {s_no_match},寒暄 {s_smalltalk}\n"
+            "累计:已回答 {t_answered},待选择 {t_ambiguous},"
+            "未回答 {t_no_match},寒暄 {t_smalltalk}\n"
+            "知识库:{entries} 条,版本 <code>{version}</code>"
+        ),
+        "en": (
+            "<b>Statistics</b>\n"
+            "Since start ({started}): answered {s_answered}, did-you-mean {s_ambiguous}, "
+            "unanswered {s_no_match}, small talk {s_smalltalk}\n"
+            "In total: answered {t_answered}, did-you-mean {t_ambiguous}, "
+            "unanswered {t_no_match}, small talk {t_smalltalk}\n"
+            "Knowledge base: {entries} entries, version <code>{version}</code>"
+        ),
+    },
+    "unanswered": {
+        "zh": "<b>最近 {days} 天最常见的未回答问题</b>",
+        "en": "<b>Most frequent unanswered questions, last {days} days</b>",
+    },
+    "unclear": {
+        "zh": "<b>需要选择(“你是想问”)的问题</b>",
+        "en": "<b>Questions that got “did you mean”</b>",
+    },
+    "unanswered_none": {"zh": "(没有)", "en": "(none)"},
+    "unanswered_usage": {
+        "zh": "用法:/unanswered [数量 1-50] [天数 1-365]",
+        "en": "Usage: /unanswered [count 1-50] [days 1-365]",
+    },
+    "times": {"zh": "{n} 次,最近 {last}", "en": "{n}×, last {last}"},
+}
+
+# Command menu descriptions (plain text, up to 256 characters).
+COMMANDS: dict[str, dict[Lang, str]] = {
+    "start": {"zh": "介绍和示例问题", "en": "what this bot is, with example questions"},
+    "ask": {"zh": "提问:/ask 问题", "en": "ask a question: /ask question"},
+    "topics": {"zh": "按章节浏览文章", "en": "browse the article by section"},
+    "source": {"zh": "文章出处", "en": "where the article comes from"},
+    "privacy": {"zh": "我会保存什么", "en": "what the bot stores"},
+    "help": {"zh": "帮助", "en": "how to use the bot"},
+    "reload": {"zh": "重新加载知识库(管理员)", "en": "reload the knowledge base (admin)"},
+    "stats": {"zh": "问答统计(管理员)", "en": "question statistics (admin)"},
+    "unanswered": {"zh": "未回答的问题(管理员)", "en": "unanswered questions (admin)"},
+}
+
+
+def ui_lang(language_code: str | None) -> Lang:
+    """The UI language for a Telegram ``language_code``: Chinese for ``zh*``, else English."""
+    return "zh" if (language_code or "").lower().startswith("zh") else "en"
+
+
+def t(key: str, lang: Lang, **values: Any) -> str:
+    """The ``key`` text in ``lang`` as Telegram HTML, with ``values`` escaped and filled in."""
+    template = TEXTS[key][lang]
+    if not values:
+        return template
+    return template.format(**{k: html.escape(str(v), quote=False) for k, v in values.items()})
+
+
+def plain(key: str, lang: Lang, **values: Any) -> str:
+    """The ``key`` text in ``lang`` for plain-text places (button labels, callback notices)."""
+    return TEXTS[key][lang].format(**values) if values else TEXTS[key][lang]
