@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
+    MEASURE_WORDS,
     EN_STOP,
     detect_lang,
     en_terms,
@@ -80,7 +81,7 @@ class MatchConfig:
     confident_score: float = 88.0  # at or above this, answer even if the gap is small
     clear_lead_threshold: float = 45.0  # a lower score still answers when it leads by...
     clear_lead_gap: float = 12.0  # ...at least this much over the runner-up
-    oov_penalty: float = 0.55  # score factor per unknown content word in the question
+    oov_penalty: float = 0.5  # score factor per unknown noun in the question (verbs: ^0.6)
     max_suggestions: int = 3
 
     @classmethod
@@ -143,6 +144,7 @@ class _LangIndex:
     max_idf: float
     entry_vocab: list[frozenset[str]]  # per entry: every term of its questions, answer, quote
     entry_has_number: list[bool]  # does the entry's answer state a quantity?
+    entry_has_name: list[bool]  # does the entry's answer quote a name (“…”, 《…》, "…")?
     vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
 
 
@@ -160,6 +162,11 @@ class Matcher:
             + kb.article.title
         )
         self._article_norm = normalize(article_text)
+        self._zh_text = " ".join(  # all Chinese the base says, to look words up in
+            [self._article_norm]
+            + [normalize(q) for e in kb.entries for q in e.questions.get("zh", ())]
+            + [normalize(e.answer.get("zh", "")) for e in kb.entries]
+        )
         self._index: dict[Lang, _LangIndex] = {lang: self._build(lang) for lang in LANGS}
         self._zh_bigrams = frozenset(
             t for t in self._index["zh"].vocab_words if is_han(t) and len(t) == 2
@@ -232,6 +239,9 @@ class Matcher:
             entry_has_number=[
                 bool(_QUANTITY_IN_ANSWER_RE.search(e.answer.get(lang, ""))) for e in self.entries
             ],
+            entry_has_name=[
+                bool(_NAME_IN_ANSWER_RE.search(e.answer.get(lang, ""))) for e in self.entries
+            ],
             vocab_words=frozenset(vocab),
         )
 
@@ -249,7 +259,14 @@ class Matcher:
         unknown: list[tuple[str, str]] = []
         for tok in text.split():
             if is_han(tok):
-                unknown.extend(self._unknown_han(tok))
+                found = self._unknown_han(tok)
+                unknown.extend(found)
+                seen = {w for w, _ in found}
+                unknown.extend(
+                    (w, c)
+                    for w, c in _words(tok)
+                    if c == "N" and w not in self._zh_text and not any(w in x for x in seen)
+                )
             elif is_number(tok):
                 if tok not in zh_vocab and tok not in en_vocab:
                     unknown.append((tok, "N"))
@@ -331,6 +348,7 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = sum(distinct.values()) or 1.0
         asks_quantity = bool(_ASKS_QUANTITY_RE.search(norm))
+        asks_name = bool(_ASKS_NAME_RE.search(norm))
         scored: list[tuple[float, int, int]] = []
         for entry_index, (score, d) in shortlist:
             doc = index.docs[d]
@@ -342,14 +360,16 @@ class Matcher:
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
             s *= 1 - 0.6 * (missing / distinct_total)
             if asks_quantity and not index.entry_has_number[entry_index]:
-                s *= 0.75  # "how many" needs an answer that states a number
+                s *= 0.6  # "how many" needs an answer that states a number
+            if asks_name and not index.entry_has_name[entry_index]:
+                s *= 0.8  # "what is it called" needs an answer that quotes a name
             scored.append((s, entry_index, d))
         scored.sort(reverse=True)
 
         unknown = [(w, c) for w, c in self.unknown_words(norm, lang) if c != "F"]
         penalty = 1.0
         for _, cls in unknown[:3]:
-            penalty *= self.config.oov_penalty if cls == "N" else math.sqrt(self.config.oov_penalty)
+            penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
         scored = [(s * penalty, e, d) for s, e, d in scored]
         cfg = self.config
         top_score, top_entry, _ = scored[0]
@@ -364,9 +384,7 @@ class Matcher:
         if (
             top_score >= cfg.answer_threshold
             and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
-        ) or (
-            not unknown and top_score >= cfg.clear_lead_threshold and gap >= cfg.clear_lead_gap
-        ):
+        ) or (not unknown and top_score >= cfg.clear_lead_threshold and gap >= cfg.clear_lead_gap):
             return MatchResult(
                 question,
                 "answered",
@@ -418,10 +436,16 @@ EN_QUESTION_WORDS = frozenset(
 )
 _ZH_QW_RE = re.compile(r"(.)[不没]\1|" + "|".join(map(re.escape, ZH_QUESTION_WORDS)))
 _ASKS_QUANTITY_RE = re.compile(
-    r"多少|几[个名家条项本处场次件位支所万千百十]|几万|数量|数目|人数|\bhow (many|much)\b|"
-    r"\bnumber of\b|\bpercent|\brate\b"
+    r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|多高|多远|"
+    r"几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|\bpercent|\brate\b"
 )
-_QUANTITY_IN_ANSWER_RE = re.compile(r"\d|[一二两三四五六七八九十百千万]|\b(one|two|three|four|five)\b")
+_NAME_IN_ANSWER_RE = re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]")
+_ASKS_NAME_RE = re.compile(
+    r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"
+)
+_QUANTITY_IN_ANSWER_RE = re.compile(  # digits, or a count other than "一" (一名 = "a")
+    rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|\b(two|three|four|five|six|seven|eight)\b"
+)
 
 
 def strip_question_words(norm: str) -> str:
@@ -430,8 +454,9 @@ def strip_question_words(norm: str) -> str:
 
 
 def _segment(stretch: str) -> list[tuple[str, str]]:
-    """Cut an unknown stretch into common words (longest first); single leftover
-    characters are ignored, unknown multi-character leftovers count as nouns."""
+    """Cut an unknown stretch into common words (longest first). Single leftover characters
+    are ignored; a two-character leftover is usually a colloquial join (要建, 跟家) and
+    is ignored, a longer one is likely a name and counts as a noun."""
     lex = _lexicon()
     out: list[tuple[str, str]] = []
     i, pending = 0, ""
@@ -440,7 +465,7 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
             word = stretch[i : i + size]
             if len(word) == size and word in lex:
                 if len(pending) >= 2:
-                    out.append((pending, "N"))
+                    out.append((pending, _leftover_class(pending)))
                 pending = ""
                 out.append((word, lex[word]))
                 i += size
@@ -449,5 +474,26 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
             pending += stretch[i]
             i += 1
     if len(pending) >= 2:
-        out.append((pending, "N"))
+        out.append((pending, _leftover_class(pending)))
+    return out
+
+
+def _leftover_class(text: str) -> str:
+    return "F" if len(text) == 2 else "N"
+
+
+def _words(run: str) -> list[tuple[str, str]]:
+    """Common words (2+ characters, by forward maximum matching) in a run of Han text."""
+    lex = _lexicon()
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(run) - 1:
+        for size in (4, 3, 2):
+            word = run[i : i + size]
+            if len(word) == size and word in lex:
+                out.append((word, lex[word]))
+                i += size
+                break
+        else:
+            i += 1
     return out

@@ -35,8 +35,8 @@ _CN_DIGITS = {
     "九": 9,
     "十": 10,
 }
-_MEASURE = "个条名家项件本处次场位支座所篇段"
-_CN_COUNT_RE = re.compile(rf"([一二两三四五六七八九十]{{1,3}})(?=[{_MEASURE}])")
+MEASURE_WORDS = "个条名家项件本处次场位支座所篇段"
+_CN_COUNT_RE = re.compile(rf"([一二两三四五六七八九十]{{1,3}})(?=[{MEASURE_WORDS}])")
 
 # Polite framing and particles that carry no content (longest first).
 ZH_FILLERS = sorted(

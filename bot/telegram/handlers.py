@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     Chat,
     LinkPreviewOptions,
     Message,
@@ -139,12 +140,22 @@ async def admit(update: Update, context: Context) -> bool:
     if verdict is Verdict.NOTIFY:
         log.info("flood guard: muting user=%s for a while", key)
         if update.callback_query is not None:
-            await update.callback_query.answer(plain("flood", user_lang(update)))
+            await ack(update.callback_query, plain("flood", user_lang(update)))
         else:
             await respond_text(update, context, t("flood", user_lang(update)))
     elif update.callback_query is not None:
-        await update.callback_query.answer()
+        await ack(update.callback_query)
     return False
+
+
+async def ack(query: CallbackQuery, notice: str | None = None) -> None:
+    """Acknowledge a button press (stops the client's spinner), optionally with a short
+    notice. A press older than Telegram's answer window makes this fail; the press is
+    still handled."""
+    try:
+        await query.answer(notice)
+    except BadRequest as exc:
+        log.info("could not acknowledge a button press: %s", exc)
 
 
 def guarded(handler: Handler) -> Handler:
@@ -345,14 +356,14 @@ async def on_callback(update: Update, context: Context) -> None:
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
     if cb is None:
         log.info("malformed callback data from user=%s", query.from_user.id)
-        await query.answer(plain("stale_button", lang))
+        await ack(query, plain("stale_button", lang))
         return
     if cb.kind == "entry":
         entry = callbacks.resolve_entry(cb, kb)
         if entry is None:
-            await query.answer(plain("stale_button", lang))
+            await ack(query, plain("stale_button", lang))
             return
-        await query.answer()
+        await ack(query)
         message = query.message
         if message is None:  # no message to reply to: answer in a private chat
             await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
@@ -371,9 +382,9 @@ async def on_callback(update: Update, context: Context) -> None:
     else:
         reply = render.sections_reply(kb, lang)
     if reply is None:
-        await query.answer(plain("stale_button", lang))
+        await ack(query, plain("stale_button", lang))
         return
-    await query.answer()
+    await ack(query)
     await _show(update, context, reply)
 
 

@@ -109,16 +109,18 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "• 我没能回答(或需要你从几个问题中选择)的问题的文字,用来帮助编辑补充知识库;"
             "不记录是谁问的。\n"
             "• 问题数量的统计(已回答、待选择、未回答)。\n"
-            "除此之外什么都不保存:不保存姓名、用户名、用户 ID 或聊天记录。"
-            "防刷屏功能只在内存中短暂记住几秒钟内的消息次数。"
+            "除此之外什么都不保存:不保存姓名、用户名或聊天记录。"
+            "防刷屏功能只在内存中短暂记住几秒钟内的消息次数;"
+            "运行日志只为错误等技术事件记下用户 ID,从不记录问题内容。"
         ),
         "en": (
             "<b>What I store</b>\n"
             "• The text of questions I could not answer (or had to ask back about), so the "
             "editors can extend the knowledge base; not who asked them.\n"
             "• Counters of questions answered, asked back and unanswered.\n"
-            "Nothing else: no names, usernames, user ids or chat histories. The flood guard "
-            "only counts messages in memory for a few seconds."
+            "Nothing else: no names, usernames or chat histories. The flood guard only "
+            "counts messages in memory for a few seconds; the server log notes a user id "
+            "only for technical events such as errors, never the question text."
         ),
     },
     "source_label": {"zh": "出处", "en": "Source"},
