@@ -66,6 +66,7 @@ ZH_QUESTION_WORDS = sorted(
     reverse=True,
 )
 
+W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
 
 
@@ -353,8 +354,9 @@ class Matcher:
         for entry_index, (score, d) in shortlist:
             doc = index.docs[d]
             fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
-            s = 0.75 * score + 0.25 * fuzzy
             vocab = index.entry_vocab[entry_index]
+            covered = 100 * sum(wt for t, wt in qweight.items() if t in vocab) / qtotal
+            s = W_DICE * score + W_FUZZ * fuzzy + W_COVER * covered
             if numbers and not numbers <= vocab:
                 s *= 0.6
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
@@ -444,7 +446,8 @@ _ASKS_NAME_RE = re.compile(
     r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"
 )
 _QUANTITY_IN_ANSWER_RE = re.compile(  # digits, or a count other than "一" (一名 = "a")
-    rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|\b(two|three|four|five|six|seven|eight)\b"
+    rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|\b(two|three|four|five|six|seven|eight|"
+    r"nine|ten|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|dozens?)\b"
 )
 
 

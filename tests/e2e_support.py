@@ -183,8 +183,15 @@ async def start_app(app: Any, *, allowed_updates: Any = None, timeout: float = 1
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
+
+    def error_callback(exc: Exception) -> None:  # as run_polling: to the error handlers
+        app.create_task(app.process_error(error=exc, update=None))
+
     await app.updater.start_polling(
-        poll_interval=0.0, timeout=timeout, allowed_updates=allowed_updates
+        poll_interval=0.0,
+        timeout=timeout,
+        allowed_updates=allowed_updates,
+        error_callback=error_callback,
     )
     await app.start()
 

@@ -444,6 +444,18 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), left)
 
+    async def responded(self, req: Request, timeout: float = 5.0) -> Request:
+        """Wait until the server has answered ``req`` (e.g. after an injected delay)."""
+        deadline = time.monotonic() + timeout
+        while req.response is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{req} was not answered within {timeout}s")
+            event = self._new_request
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
+        return req
+
     async def wait_served(self, update_id: int, timeout: float = 5.0) -> None:
         """Wait until ``getUpdates`` has handed out ``update_id``."""
         deadline = time.monotonic() + timeout

@@ -78,12 +78,11 @@ def test_english_questions_get_english_answers(engine) -> None:
 
 
 def test_thresholds_are_configurable(kb) -> None:
-    strict = Matcher(kb, MatchConfig(answer_threshold=101, confident_score=101))
+    never = {"answer_threshold": 101, "confident_score": 101, "clear_lead_threshold": 101}
+    strict = Matcher(kb, MatchConfig(**never))
     question = kb.entries[0].questions["zh"][0]
     assert strict.match(question).status == "ambiguous"
-    silent = Matcher(
-        kb, MatchConfig(answer_threshold=101, confident_score=101, suggest_threshold=101)
-    )
+    silent = Matcher(kb, MatchConfig(**never, suggest_threshold=101))
     assert silent.match(question).status == "no_match"
 
 

@@ -34,6 +34,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram import handlers
+from bot.telegram.access import ADMIN_COMMANDS
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.texts import COMMANDS
@@ -47,7 +48,6 @@ BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes se
 
 PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "help")
 GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "help")
-ADMIN_COMMANDS = ("reload", "stats", "unanswered")
 
 _DEFAULT: Any = object()
 

@@ -10,6 +10,7 @@ posts and other update kinds reach no handler.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -212,11 +213,18 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         result.score,
         result.reason,
     )
+    # Count first (so /stats right after the answer sees it), write in the store's thread.
+    status = "smalltalk" if result.smalltalk else result.status
     try:
-        await respond(update, context, reply)
-    finally:
-        status = "smalltalk" if result.smalltalk else result.status
-        await _store(context).record(status, result.lang, None if result.smalltalk else question)
+        written = _store(context).record_nowait(
+            status, result.lang, None if result.smalltalk else question
+        )
+    except RuntimeError:  # the store is closed: shutting down
+        written = None
+    await respond(update, context, reply)
+    if written is not None:
+        with contextlib.suppress(Exception):  # a failed write is logged by the store
+            await asyncio.wrap_future(written)
 
 
 def _mentions_bot(message: Message, username: str | None, bot_id: int) -> list[MessageEntity]:
@@ -257,11 +265,12 @@ async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
+    mentions = _mentions_bot(message, context.bot.username, context.bot.id)
     if not is_group(message.chat):
         if message.chat.type == Chat.PRIVATE and await admit(update, context):
-            await answer_question(update, context, message.text)
+            text = _without_entities(message.text, mentions) if mentions else message.text
+            await answer_question(update, context, text)
         return
-    mentions = _mentions_bot(message, context.bot.username, context.bot.id)
     if mentions:
         question = _without_entities(message.text, mentions)
     elif _replies_to_bot(message, context.bot.id):

@@ -111,7 +111,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "• 问题数量的统计(已回答、待选择、未回答)。\n"
             "除此之外什么都不保存:不保存姓名、用户名或聊天记录。"
             "防刷屏功能只在内存中短暂记住几秒钟内的消息次数;"
-            "运行日志只为错误等技术事件记下用户 ID,从不记录问题内容。"
+            "运行日志(默认级别)只为错误等技术事件记下用户 ID,不记录问题内容。"
         ),
         "en": (
             "<b>What I store</b>\n"
@@ -119,8 +119,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "editors can extend the knowledge base; not who asked them.\n"
             "• Counters of questions answered, asked back and unanswered.\n"
             "Nothing else: no names, usernames or chat histories. The flood guard only "
-            "counts messages in memory for a few seconds; the server log notes a user id "
-            "only for technical events such as errors, never the question text."
+            "counts messages in memory for a few seconds; the server log (at its default "
+            "level) notes a user id only for technical events such as errors, never the "
+            "question text."
         ),
     },
     "source_label": {"zh": "出处", "en": "Source"},
