@@ -252,9 +252,14 @@ class Matcher:
         return w if w is not None else index.max_idf * KIND_WEIGHT[_term_kind(term)]
 
     # ----------------------------------------------------------------- guards
-    def unknown_words(self, norm: str, lang: Lang) -> list[tuple[str, str]]:
+    def unknown_words(self, norm: str, lang: Lang, raw: str = "") -> list[tuple[str, str]]:
         """Words of the question that the knowledge base never mentions, each with its
-        class: N (noun, name, place, time, or not a common word), V (verb) or F."""
+        class: N (noun, name, place, time, or not a common word), V (verb) or F.
+
+        English has no part-of-speech table here: an unknown English word counts as a noun
+        when the reader capitalised it mid-sentence (a name: Nanjing, GDP), else as a verb.
+        """
+        names = {m.lower() for m in _CAPITALISED_RE.findall(raw)}
         zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
         text = norm if lang == "en" else strip_question_words(norm)
         unknown: list[tuple[str, str]] = []
@@ -274,7 +279,7 @@ class Matcher:
             elif len(tok) > 2 and tok not in EN_STOP and tok not in EN_QUESTION_WORDS:
                 t = stem(tok)
                 if t not in en_vocab and t not in zh_vocab and not self._near_en_word(t):
-                    unknown.append((tok, "N"))
+                    unknown.append((tok, "N" if tok in names else "V"))
         return unknown
 
     def _near_en_word(self, word: str) -> bool:
@@ -368,7 +373,7 @@ class Matcher:
             scored.append((s, entry_index, d))
         scored.sort(reverse=True)
 
-        unknown = [(w, c) for w, c in self.unknown_words(norm, lang) if c != "F"]
+        unknown = [(w, c) for w, c in self.unknown_words(norm, lang, text) if c != "F"]
         penalty = 1.0
         for _, cls in unknown[:3]:
             penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
@@ -441,6 +446,7 @@ _ASKS_QUANTITY_RE = re.compile(
     r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|多高|多远|"
     r"几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|\bpercent|\brate\b"
 )
+_CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
 _NAME_IN_ANSWER_RE = re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]")
 _ASKS_NAME_RE = re.compile(
     r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"

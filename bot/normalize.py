@@ -121,13 +121,39 @@ def _cn_count(match: re.Match[str]) -> str:
     return s
 
 
+# Everyday words readers use for what news Chinese says otherwise, mapped to the news word
+# (applied to questions and to the knowledge base alike). General language, not per-entry.
+ZH_SYNONYMS = dict(
+    pair.split(":")
+    for pair in """
+    小孩:青少年 孩子:青少年 小朋友:青少年 年轻人:青年 老人家:老年人 老百姓:群众 市民:群众
+    搞了:开展了 搞的:开展的 弄了:开展了 办了:举办了 电话:热线 网友:群众 作家:作者 撰写:作者
+    来源:来自 出处:来自 浏览:查看 阅读量:查看 阅读数:查看 点击:查看
+    """.split()
+)
+_ZH_SYN_RE = re.compile("|".join(map(re.escape, sorted(ZH_SYNONYMS, key=len, reverse=True))))
+EN_SYNONYMS = dict(
+    pair.split(":")
+    for pair in """
+    movie:film movies:films labourer:worker labourers:workers laborer:worker laborers:workers
+    firm:company firms:companies enterprise:company enterprises:companies business:company
+    businesses:companies kids:children kid:child youngsters:youth teenagers:youth teens:youth
+    complaint:request complaints:requests appeal:request appeals:requests petition:request
+    petitions:requests writer:author writers:authors pageviews:views reads:views
+    town:city municipality:city
+    """.split()
+)
+
+
 def normalize(text: str) -> str:
-    """Width, case, traditional→simplified, Chinese counts→digits; punctuation→space."""
+    """Width, case, traditional→simplified, Chinese counts→digits, everyday synonyms →
+    the article's words; punctuation→space."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = to_simplified(text)
     text = _CN_COUNT_RE.sub(_cn_count, text)
+    text = _ZH_SYN_RE.sub(lambda m: ZH_SYNONYMS[m.group(0)], text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 205,500 -> 205500
-    return " ".join(_TOKEN_RE.findall(text))
+    return " ".join(EN_SYNONYMS.get(t, t) for t in _TOKEN_RE.findall(text))
 
 
 def detect_lang(text: str) -> str:

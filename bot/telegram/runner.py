@@ -16,8 +16,8 @@ import signal
 import sys
 from collections.abc import Mapping
 
-from telegram import Update
-from telegram.error import InvalidToken
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.settings import Settings, SettingsError
@@ -75,6 +75,11 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(f"cannot open the statistics in {settings.data_dir}: {_one_line(str(exc))}")
 
     configure_logging(settings.log_level, settings.token, settings.webhook_secret)
+    if not asyncio.run(_token_accepted(settings)):
+        store.close()
+        return _fail(
+            "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
+        )
     app = build_application(settings, engine, store)
     _install_sighup(app)
     log.info(
@@ -116,6 +121,24 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         store.close()  # no-op if post_shutdown already closed it
     log.info("stopped")
     return 0
+
+
+async def _token_accepted(settings: Settings) -> bool:
+    """Ask getMe once with a throwaway client: a rejected token then stops start-up with one
+    line instead of a traceback. Network trouble is not decided here: polling retries."""
+    bot = Bot(
+        settings.token,
+        base_url=f"{settings.api_base_url}/bot",
+        base_file_url=f"{settings.api_base_url}/file/bot",
+    )
+    try:
+        async with bot:
+            pass  # initialize() calls getMe
+    except InvalidToken:
+        return False
+    except TelegramError as exc:
+        log.warning("could not reach the Bot API yet (%s); will keep retrying", exc)
+    return True
 
 
 def _install_sighup(app: Application) -> None:
