@@ -263,6 +263,7 @@ class FakeBotApi:
         self._new_request = asyncio.Event()
         self._server: tornado.httpserver.HTTPServer | None = None
         self._chats: dict[int, dict[str, Any]] = {}
+        self.listeners: list[Callable[[Request], None]] = []  # called after each response
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -523,6 +524,8 @@ class FakeBotApi:
             status = exc.code
         req.response = body
         self._notify()
+        for listener in self.listeners:
+            listener(req)
         return status, body
 
     # ------------------------------------------------------------------ methods

@@ -572,7 +572,7 @@ async def on_error(update: object, context: Context) -> None:
         log.info("forbidden (blocked by the user or removed from the chat) %s: %s", where, error)
         return
     if isinstance(error, RetryAfter):
-        log.warning("rate limited by Telegram %s: retry after %s", where, error.retry_after)
+        log.warning("rate limited by Telegram %s: %s", where, error)
         return
     if isinstance(error, BadRequest):
         log.warning("Telegram rejected a request %s: %s", where, error)

@@ -115,6 +115,8 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
             "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
         )
     except OSError as exc:  # e.g. the webhook port is taken
+        if not webhook:
+            raise
         where = f"{settings.webhook_listen}:{settings.webhook_port}"
         return _fail(f"cannot serve the webhook on {where}: {exc.strerror or exc}")
     finally:
