@@ -207,6 +207,13 @@ async def _stop(app: Any, store: Any) -> None:
     store.close()
 
 
+def _cpu(pid: int | None = None) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
@@ -231,8 +238,10 @@ async def _bench(args: argparse.Namespace) -> None:
             rss_started = _rss_mb()
             conn.send(("burst", 200, USER_BASE, questions, 30))
             warm = await _recv(conn)
+            cpu0 = (_cpu(), _cpu(server.pid))
             conn.send(("burst", args.updates, USER_BASE + 1_000_000, questions, 60))
             burst = await _recv(conn)
+            cpu = (_cpu() - cpu0[0], _cpu(server.pid) - cpu0[1])
             conn.send(("paced", args.rate, args.duration, USER_BASE + 2_000_000, questions, 10))
             paced = await _recv(conn, args.duration + 60)
             rss_after = _rss_mb()
@@ -262,6 +271,10 @@ async def _bench(args: argparse.Namespace) -> None:
     print(f"  answered {burst['answered']}/{burst['n']} in {burst['seconds']:.2f} s "
           f"({burst['sends']} sendMessage calls)")
     print(f"  => {rate:.0f} updates/s answered   (target >= 500)")
+    busy = [c / burst["seconds"] * 100 if burst["seconds"] else 0 for c in cpu]
+    per = [c / max(1, burst["answered"]) * 1000 for c in cpu]
+    print(f"  CPU: bot {per[0]:.2f} ms/update ({busy[0]:.0f}% of a core), fake server "
+          f"{per[1]:.2f} ms/update ({busy[1]:.0f}% of a core)")
     print()
     print(f"latency at {args.rate}/s for {args.duration} s (rate limiter off): "
           "getUpdates hands out the update -> its sendMessage arrives")

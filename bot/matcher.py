@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -34,8 +34,8 @@ from rapidfuzz import fuzz, process
 
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
-    MEASURE_WORDS,
     EN_STOP,
+    MEASURE_WORDS,
     detect_lang,
     en_terms,
     is_han,
@@ -59,8 +59,7 @@ ZH_QUESTION_WORDS = sorted(
     情况 具体 相关 关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么
     做了 做的 搞了 搞的 有啥 都有 分别 还有 人数 多少人 规模 告诉 知道
     了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思 是啥
-    是什么 又 呀 吗 呢 的 了 是 有 在 和 与 及 被 把 都 也 就 还 这
-    那 个 么 嘛 之 对 给 中 上 下 里
+    是什么 呀 吗 呢 嘛
     """.split(),
     key=len,
     reverse=True,
@@ -144,8 +143,7 @@ class _LangIndex:
     weights: dict[str, float]  # idf x kind weight, per known term
     max_idf: float
     entry_vocab: list[frozenset[str]]  # per entry: every term of its questions, answer, quote
-    entry_has_number: list[bool]  # does the entry's answer state a quantity?
-    entry_has_name: list[bool]  # does the entry's answer quote a name (“…”, 《…》, "…")?
+    entry_kinds: list[frozenset[str]]  # kinds of fact each answer states (see ANSWER_KINDS)
     vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
 
 
@@ -172,8 +170,13 @@ class Matcher:
         self._zh_bigrams = frozenset(
             t for t in self._index["zh"].vocab_words if is_han(t) and len(t) == 2
         )
+        # Homophone typos are judged against bigrams the base uses at least twice: a
+        # one-off bigram is often a cut across two words and would excuse real new words.
+        counts = Counter(
+            run[i : i + 2] for run in self._zh_text.split() for i in range(len(run) - 1)
+        )
         self._zh_pinyin_bigrams = frozenset(
-            t for t in self._index["zh"].vocab_words if t.startswith("~")
+            p for b, c in counts.items() if c >= 2 and is_han(b) for p in self._pinyin_key(b)
         )
         self._en_long_words = sorted(
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
@@ -237,12 +240,7 @@ class Matcher:
             weights=weights,
             max_idf=max_idf,
             entry_vocab=[frozenset(m) for m in entry_terms],
-            entry_has_number=[
-                bool(_QUANTITY_IN_ANSWER_RE.search(e.answer.get(lang, ""))) for e in self.entries
-            ],
-            entry_has_name=[
-                bool(_NAME_IN_ANSWER_RE.search(e.answer.get(lang, ""))) for e in self.entries
-            ],
+            entry_kinds=[answer_kinds(e.answer.get(lang, "")) for e in self.entries],
             vocab_words=frozenset(vocab),
         )
 
@@ -270,8 +268,8 @@ class Matcher:
                 seen = {w for w, _ in found}
                 unknown.extend(
                     (w, c)
-                    for w, c in _words(tok)
-                    if c == "N" and w not in self._zh_text and not any(w in x for x in seen)
+                    for w, c in self._words(tok)
+                    if c == "N" and not any(w in x for x in seen) and not self._looks_like_typo(w)
                 )
             elif is_number(tok):
                 if tok not in zh_vocab and tok not in en_vocab:
@@ -289,18 +287,51 @@ class Matcher:
         hit = process.extractOne(word, self._en_long_words, scorer=fuzz.ratio, score_cutoff=90)
         return hit is not None
 
+    def _pinyin_key(self, pair: str) -> list[str]:
+        a, b = self._pinyin.get(pair[0]), self._pinyin.get(pair[1])
+        return [f"~{a}_{b}"] if a and b else []
+
+    def _known_pair(self, pair: str) -> bool:
+        """A bigram of the base, or a homophone or swapped-character typo of one."""
+        if pair in self._zh_bigrams or pair[::-1] in self._zh_bigrams:
+            return True
+        return any(k in self._zh_pinyin_bigrams for k in self._pinyin_key(pair))
+
+    def _looks_like_typo(self, word: str) -> bool:
+        """Is ``word`` a typo of known text (each character pair known up to a homophone or
+        a swap) rather than a new word?"""
+        return all(self._known_pair(word[i : i + 2]) for i in range(len(word) - 1))
+
+    def _words(self, run: str) -> list[tuple[str, str]]:
+        """Words of a Han run that the base does not use, as (word, class): the run is cut
+        by forward maximum matching, text the base uses first, then common words; pieces
+        of the base's own text are left out."""
+        lex, text = _lexicon(), self._zh_text
+        out: list[tuple[str, str]] = []
+        i = 0
+        while i < len(run) - 1:
+            for size in (4, 3, 2):
+                piece = run[i : i + size]
+                if len(piece) == size and piece in text:
+                    i += size
+                    break
+            else:
+                for size in (4, 3, 2):
+                    piece = run[i : i + size]
+                    if len(piece) == size and piece in lex:
+                        out.append((piece, lex[piece]))
+                        i += size
+                        break
+                else:
+                    i += 1
+        return out
+
     def _unknown_han(self, run: str) -> list[tuple[str, str]]:
         """Stretches of 2+ characters that no known bigram (or homophone) covers, cut into
         common words by forward maximum matching."""
-        bigrams, py_bigrams, py = self._zh_bigrams, self._zh_pinyin_bigrams, self._pinyin
         covered = [False] * len(run)
         for i in range(len(run) - 1):
-            pair = run[i : i + 2]
-            ok = pair in bigrams
-            if not ok:
-                a, b = py.get(pair[0]), py.get(pair[1])
-                ok = bool(a and b and f"~{a}_{b}" in py_bigrams)
-            if ok:
+            if self._known_pair(run[i : i + 2]):
                 covered[i] = covered[i + 1] = True
         out: list[tuple[str, str]] = []
         start = None
@@ -353,9 +384,10 @@ class Matcher:
         numbers = {t for t in qterms if is_number(t)}
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = sum(distinct.values()) or 1.0
-        asks_quantity = bool(_ASKS_QUANTITY_RE.search(norm))
-        asks_name = bool(_ASKS_NAME_RE.search(norm))
-        scored: list[tuple[float, int, int]] = []
+        asked = asked_kinds(norm)
+        unit_match = _ASKED_UNIT_RE.search(norm) if lang == "zh" else None
+        unit = unit_match.group(1) if unit_match else ""
+        scored: list[tuple[float, int, int, bool]] = []
         for entry_index, (score, d) in shortlist:
             doc = index.docs[d]
             fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
@@ -366,24 +398,26 @@ class Matcher:
                 s *= 0.6
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
             s *= 1 - 0.6 * (missing / distinct_total)
-            if asks_quantity and not index.entry_has_number[entry_index]:
-                s *= 0.6  # "how many" needs an answer that states a number
-            if asks_name and not index.entry_has_name[entry_index]:
-                s *= 0.8  # "what is it called" needs an answer that quotes a name
-            scored.append((s, entry_index, d))
+            lacking = asked - index.entry_kinds[entry_index]
+            for kind in lacking:
+                s *= ANSWER_KINDS[kind][2]  # "how many" wants a number, "when" a date...
+            if unit and not _states_unit(self.entries[entry_index].answer.get(lang, ""), unit):
+                s *= 0.7  # "多少名" (people) is not answered by "30家" (companies)
+                lacking = lacking | {"unit"}
+            scored.append((s, entry_index, d, bool(lacking)))
         scored.sort(reverse=True)
 
         unknown = [(w, c) for w, c in self.unknown_words(norm, lang, text) if c != "F"]
         penalty = 1.0
         for _, cls in unknown[:3]:
             penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
-        scored = [(s * penalty, e, d) for s, e, d in scored]
+        scored = [(s * penalty, e, d, g) for s, e, d, g in scored]
         cfg = self.config
-        top_score, top_entry, _ = scored[0]
+        top_score, top_entry, _, top_lacks_kind = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         suggestions = tuple(
             Suggestion(self.entries[e].id, self._suggestion_text(e, lang), round(s, 1))
-            for s, e, _ in scored[: cfg.max_suggestions]
+            for s, e, _, _ in scored[: cfg.max_suggestions]
             if s >= cfg.suggest_threshold and s >= top_score - 25
         )
         extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
@@ -391,7 +425,14 @@ class Matcher:
         if (
             top_score >= cfg.answer_threshold
             and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
-        ) or (not unknown and top_score >= cfg.clear_lead_threshold and gap >= cfg.clear_lead_gap):
+        ) or (
+            # A lower score with a clear lead answers too, unless the question has words the
+            # base never uses or asks for a kind of fact the entry's answer does not state.
+            not unknown
+            and not top_lacks_kind
+            and top_score >= cfg.clear_lead_threshold
+            and gap >= cfg.clear_lead_gap
+        ):
             return MatchResult(
                 question,
                 "answered",
@@ -442,19 +483,70 @@ EN_QUESTION_WORDS = frozenset(
     """.split()
 )
 _ZH_QW_RE = re.compile(r"(.)[不没]\1|" + "|".join(map(re.escape, ZH_QUESTION_WORDS)))
-_ASKS_QUANTITY_RE = re.compile(
-    r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|多高|多远|"
-    r"几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|\bpercent|\brate\b"
-)
 _CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
-_NAME_IN_ANSWER_RE = re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]")
-_ASKS_NAME_RE = re.compile(
-    r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"
+_EN_COUNT = (
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|dozens?)\b"
 )
-_QUANTITY_IN_ANSWER_RE = re.compile(  # digits, or a count other than "一" (一名 = "a")
-    rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|\b(two|three|four|five|six|seven|eight|"
-    r"nine|ten|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|dozens?)\b"
+_MONTHS = (
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
 )
+
+# Answer-type guards: kind -> (what a question asking for it looks like (normalised text),
+# what an answer stating it looks like (raw answer text), score factor when the entry's
+# answer lacks it). A question asking "how many" is poorly served by an answer without a
+# number, "when" by one without a date, "which ones" by one that lists nothing.
+ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
+    "quantity": (
+        re.compile(
+            r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
+            r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
+            r"\bpercent|\brate\b"
+        ),
+        re.compile(rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|{_EN_COUNT}", re.I),
+        0.6,
+    ),
+    "date": (
+        re.compile(
+            r"日期|哪天|哪一天|几月|几号|几日|什么时候|啥时候|何时|哪年|哪一年|什么时间|"
+            r"\bwhen\b|\bwhat (date|day|year|time)\b|\bwhich (date|day|year)\b"
+        ),
+        re.compile(rf"\d+\s*[年月日号]|\d{{4}}|{_MONTHS}", re.I),
+        0.6,
+    ),
+    "name": (
+        re.compile(r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"),
+        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]"),
+        0.8,
+    ),
+    "list": (
+        re.compile(
+            r"哪几|分别是|具体是哪|具体有哪|都有哪|都是哪|有哪些|包括哪|包含哪|"
+            r"\bwhich (two|three|four|five|six)\b|\bwhat are the\b|\blist\b"
+        ),
+        re.compile(r"、|[,，;；].*[,，;；]|,.*\band\b|“[^”]+”[^“]*“"),
+        0.7,
+    ),
+}
+
+
+_UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
+_ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
+
+
+def _states_unit(answer: str, unit: str) -> bool:
+    """Does a Chinese answer count in ``unit`` (or an equivalent measure word)?"""
+    return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
+
+
+def asked_kinds(norm: str) -> frozenset[str]:
+    """The kinds of fact a normalised question asks for."""
+    return frozenset(k for k, (asks, _, _) in ANSWER_KINDS.items() if asks.search(norm))
+
+
+def answer_kinds(answer: str) -> frozenset[str]:
+    """The kinds of fact an answer states."""
+    return frozenset(k for k, (_, says, _) in ANSWER_KINDS.items() if says.search(answer))
 
 
 def strip_question_words(norm: str) -> str:
@@ -489,20 +581,3 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
 
 def _leftover_class(text: str) -> str:
     return "F" if len(text) == 2 else "N"
-
-
-def _words(run: str) -> list[tuple[str, str]]:
-    """Common words (2+ characters, by forward maximum matching) in a run of Han text."""
-    lex = _lexicon()
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(run) - 1:
-        for size in (4, 3, 2):
-            word = run[i : i + size]
-            if len(word) == size and word in lex:
-                out.append((word, lex[word]))
-                i += size
-                break
-        else:
-            i += 1
-    return out
