@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import multiprocessing as mp
 import statistics
@@ -83,18 +84,23 @@ async def _serve(conn: Any) -> None:
         user = {"id": uid, "is_bot": False, "first_name": "R", "language_code": "zh-hans"}
         chat = {"id": uid, "type": "private", "first_name": "R"}
         text = questions[i % len(questions)]
-        return {"message": {"message_id": i + 1, "date": int(time.time()), "chat": chat,
-                            "from": user, "text": text}}
+        return {
+            "message": {
+                "message_id": i + 1,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "text": text,
+            }
+        }
 
     async def wait_all(n: int, timeout: float) -> None:
         target["n"] = n
         event = waiters[n] = asyncio.Event()
         if len(sent_at) >= n:
             event.set()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
 
     while True:
         cmd, *args = await loop.run_in_executor(None, conn.recv)
@@ -105,18 +111,21 @@ async def _serve(conn: Any) -> None:
         if cmd == "burst":
             n, base, questions, timeout = args
             t0 = time.perf_counter()
-            ids = [api.enqueue(question_update(i, questions, base + i))["update_id"]
-                   for i in range(n)]
+            ids = [
+                api.enqueue(question_update(i, questions, base + i))["update_id"] for i in range(n)
+            ]
             await wait_all(n, timeout)
             done = [base + i for i in range(n) if base + i in sent_at]
             t_last = max((sent_at[c] for c in done), default=t0)
-            conn.send({
-                "n": n,
-                "answered": len(done),
-                "seconds": t_last - t0,
-                "sends": api.received_count.get("sendmessage", 0) - sent_before,
-                "served": sum(1 for u in ids if u in api.served_at),
-            })
+            conn.send(
+                {
+                    "n": n,
+                    "answered": len(done),
+                    "seconds": t_last - t0,
+                    "sends": api.received_count.get("sendmessage", 0) - sent_before,
+                    "served": sum(1 for u in ids if u in api.served_at),
+                }
+            )
         elif cmd == "paced":
             rate, duration, base, questions, grace = args
             n = int(rate * duration)
@@ -133,8 +142,14 @@ async def _serve(conn: Any) -> None:
                 for i, u in enumerate(ids)
                 if base + i in sent_at and u in api.served_at
             ]
-            conn.send({"n": n, "answered": len(lat), "latencies_ms": lat,
-                       "seconds": time.perf_counter() - t0})
+            conn.send(
+                {
+                    "n": n,
+                    "answered": len(lat),
+                    "latencies_ms": lat,
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
     await api.stop()
     conn.send("stopped")
 
@@ -191,7 +206,9 @@ async def _start(api_url: str, data_dir: Path, *, limited: bool) -> tuple[Any, A
         app.create_task(app.process_error(error=exc, update=None))
 
     await app.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=runner.ALLOWED_UPDATES,
+        poll_interval=0.0,
+        timeout=10,
+        allowed_updates=runner.ALLOWED_UPDATES,
         error_callback=error_callback,
     )
     await app.start()
@@ -260,38 +277,48 @@ async def _bench(args: argparse.Namespace) -> None:
 
     lat = paced["latencies_ms"]
     rate = burst["answered"] / burst["seconds"] if burst["seconds"] else float("nan")
-    limited_rate = (
-        limited["answered"] / limited["seconds"] if limited["seconds"] else float("nan")
-    )
+    limited_rate = limited["answered"] / limited["seconds"] if limited["seconds"] else float("nan")
     print(f"questions: {len(questions)} distinct reader questions (eval sets), cycled")
     print(f"start-up (engine + initialize + command menu): {startup * 1000:.0f} ms")
     print(f"warm-up: {warm['answered']}/{warm['n']} answered in {warm['seconds']:.2f} s")
     print()
     print("throughput (rate limiter off; N questions from N users queued at once)")
-    print(f"  answered {burst['answered']}/{burst['n']} in {burst['seconds']:.2f} s "
-          f"({burst['sends']} sendMessage calls)")
+    print(
+        f"  answered {burst['answered']}/{burst['n']} in {burst['seconds']:.2f} s "
+        f"({burst['sends']} sendMessage calls)"
+    )
     print(f"  => {rate:.0f} updates/s answered   (target >= 500)")
     busy = [c / burst["seconds"] * 100 if burst["seconds"] else 0 for c in cpu]
     per = [c / max(1, burst["answered"]) * 1000 for c in cpu]
-    print(f"  CPU: bot {per[0]:.2f} ms/update ({busy[0]:.0f}% of a core), fake server "
-          f"{per[1]:.2f} ms/update ({busy[1]:.0f}% of a core)")
+    print(
+        f"  CPU: bot {per[0]:.2f} ms/update ({busy[0]:.0f}% of a core), fake server "
+        f"{per[1]:.2f} ms/update ({busy[1]:.0f}% of a core)"
+    )
     print()
-    print(f"latency at {args.rate}/s for {args.duration} s (rate limiter off): "
-          "getUpdates hands out the update -> its sendMessage arrives")
+    print(
+        f"latency at {args.rate}/s for {args.duration} s (rate limiter off): "
+        "getUpdates hands out the update -> its sendMessage arrives"
+    )
     print(f"  answered {paced['answered']}/{paced['n']}")
     if lat:
-        print(f"  p50 {_pct(lat, 0.50):.1f} ms   p90 {_pct(lat, 0.90):.1f} ms   "
-              f"p99 {_pct(lat, 0.99):.1f} ms   max {max(lat):.1f} ms   "
-              f"mean {statistics.fmean(lat):.1f} ms   (target p99 < 50 ms)")
+        print(
+            f"  p50 {_pct(lat, 0.50):.1f} ms   p90 {_pct(lat, 0.90):.1f} ms   "
+            f"p99 {_pct(lat, 0.99):.1f} ms   max {max(lat):.1f} ms   "
+            f"mean {statistics.fmean(lat):.1f} ms   (target p99 < 50 ms)"
+        )
     print()
     print("resident memory of the bot's process")
-    print(f"  before the bot: {rss_idle:.0f} MB   after start-up: {rss_started:.0f} MB   "
-          f"after the run: {rss_after:.0f} MB   (target < 150 MB)")
+    print(
+        f"  before the bot: {rss_idle:.0f} MB   after start-up: {rss_started:.0f} MB   "
+        f"after the run: {rss_after:.0f} MB   (target < 150 MB)"
+    )
     print()
     print("as configured for production (AIORateLimiter: ~30 messages/s overall)")
-    print(f"  {limited['answered']}/{limited['n']} answered in {limited['seconds']:.2f} s "
-          f"=> {limited_rate:.0f} updates/s: the limiter, i.e. Telegram's own limit, is "
-          "what caps real-world throughput")
+    print(
+        f"  {limited['answered']}/{limited['n']} answered in {limited['seconds']:.2f} s "
+        f"=> {limited_rate:.0f} updates/s: the limiter, i.e. Telegram's own limit, is "
+        "what caps real-world throughput"
+    )
 
 
 def main() -> None:
@@ -299,8 +326,12 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=5000, help="questions in the burst")
     parser.add_argument("--rate", type=int, default=100, help="questions/s in the latency run")
     parser.add_argument("--duration", type=float, default=20, help="seconds of the latency run")
-    parser.add_argument("--limited", type=int, default=150,
-                        help="questions in the run with the production rate limiter")
+    parser.add_argument(
+        "--limited",
+        type=int,
+        default=150,
+        help="questions in the run with the production rate limiter",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     asyncio.run(_bench(args))

@@ -66,6 +66,8 @@ ZH_QUESTION_WORDS = sorted(
 )
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
+MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
+FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
 
 
@@ -269,7 +271,9 @@ class Matcher:
                 unknown.extend(
                     (w, c)
                     for w, c in self._words(tok)
-                    if c == "N" and not any(w in x for x in seen) and not self._looks_like_typo(w)
+                    if c in FLAGGED_CLASSES
+                    and not any(w in x for x in seen)
+                    and not self._looks_like_typo(w)
                 )
             elif is_number(tok):
                 if tok not in zh_vocab and tok not in en_vocab:
@@ -397,7 +401,7 @@ class Matcher:
             if numbers and not numbers <= vocab:
                 s *= 0.6
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
-            s *= 1 - 0.6 * (missing / distinct_total)
+            s *= 1 - MISSING_WEIGHT * (missing / distinct_total)
             lacking = asked - index.entry_kinds[entry_index]
             for kind in lacking:
                 s *= ANSWER_KINDS[kind][2]  # "how many" wants a number, "when" a date...

@@ -131,6 +131,18 @@ ZH_SYNONYMS = dict(
     来源:来自 出处:来自 浏览:查看 阅读量:查看 阅读数:查看 点击:查看
     """.split()
 )
+# Ways of asking the same thing, reduced to one form so that "巾帼宣讲会日期" matches a
+# stored "巾帼宣讲会是哪天" (applied to questions and stored variants alike).
+ZH_SYNONYMS |= {
+    **dict.fromkeys(
+        "哪一天 哪天 什么时候 啥时候 什么时间 何时 日期 几月几日 几月几号 几号 哪日".split(), "何时"
+    ),
+    **dict.fromkeys("多少个 几个 数量 数目 总数 一共多少 共有多少 多少".split(), "多少"),
+    **dict.fromkeys("哪位 是谁 什么人 啥人".split(), "谁"),
+    **dict.fromkeys("在哪里 在哪儿 在哪 哪里 哪儿 什么地方 啥地方 何地 何处".split(), "哪里"),
+    "啥": "什么",
+    **dict.fromkeys("怎么样 怎样 如何 咋样 咋".split(), "怎么"),
+}
 _ZH_SYN_RE = re.compile("|".join(map(re.escape, sorted(ZH_SYNONYMS, key=len, reverse=True))))
 EN_SYNONYMS = dict(
     pair.split(":")

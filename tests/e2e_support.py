@@ -146,8 +146,7 @@ class BotRun:
         others = [
             r
             for r in self.api.find(since=since)
-            if r.method not in ("getUpdates", "sendMessage")
-            and r.params.get("chat_id") == chat_id
+            if r.method not in ("getUpdates", "sendMessage") and r.params.get("chat_id") == chat_id
         ]
         assert not others, f"expected no requests for the ignored update, got {others}"
         return answer
@@ -272,6 +271,4 @@ async def _first_poll(api: FakeBotApi, timeout: float = WAIT) -> None:
 def assert_no_errors(records: list[logging.LogRecord]) -> None:
     """No ERROR (or worse) was logged: an unexpected exception reached the error handler."""
     bad = [r for r in records if r.levelno >= logging.ERROR]
-    assert not bad, "errors were logged: " + "; ".join(
-        f"{r.name}: {r.getMessage()}" for r in bad
-    )
+    assert not bad, "errors were logged: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in bad)

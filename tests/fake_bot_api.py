@@ -908,9 +908,7 @@ class FakeBotApi:
         raise AssertionError(f"no button {button_text_or_data!r} in {sent.buttons}")
 
     def private_sticker(self, *, user_id: int = 1001) -> dict[str, Any]:
-        return self.enqueue(
-            {"message": self.message(self.private_chat(user_id), sticker=_STICKER)}
-        )
+        return self.enqueue({"message": self.message(self.private_chat(user_id), sticker=_STICKER)})
 
     def group_sticker(self, *, chat_id: int = -100200300, user_id: int = 1001) -> dict:
         return self.enqueue(
@@ -927,9 +925,7 @@ class FakeBotApi:
             extra["caption"] = caption
         return self.enqueue({"message": self.message(self.private_chat(user_id), **extra)})
 
-    def edited_text(
-        self, original: dict[str, Any], new_text: str
-    ) -> dict[str, Any]:
+    def edited_text(self, original: dict[str, Any], new_text: str) -> dict[str, Any]:
         """Enqueue an ``edited_message`` for the message of update ``original``."""
         msg = dict(original["message"], text=new_text, edit_date=int(time.time()))
         ents = _command_entities(new_text)
@@ -976,10 +972,20 @@ _STICKER = {
     "set_name": "TestStickers",
 }
 _PHOTO = [
-    {"file_id": "AgACAgQAAxkBAAIfake1", "file_unique_id": "AQADfake1", "width": 90,
-     "height": 60, "file_size": 1200},
-    {"file_id": "AgACAgQAAxkBAAIfake2", "file_unique_id": "AQADfake2", "width": 800,
-     "height": 533, "file_size": 52000},
+    {
+        "file_id": "AgACAgQAAxkBAAIfake1",
+        "file_unique_id": "AQADfake1",
+        "width": 90,
+        "height": 60,
+        "file_size": 1200,
+    },
+    {
+        "file_id": "AgACAgQAAxkBAAIfake2",
+        "file_unique_id": "AQADfake2",
+        "width": 800,
+        "height": 533,
+        "file_size": 52000,
+    },
 ]
 
 

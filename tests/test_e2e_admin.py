@@ -141,9 +141,7 @@ async def test_stats_and_unanswered(bot):
     _, reply = await bot.private("/stats", user_id=ADMIN_ID)
     text = plain(reply)
     counts = re.findall(r"已回答 (\d+)[,,]待选择 (\d+)[,,]未回答 (\d+)[,,]寒暄 (\d+)", text)
-    row = [
-        str(expected[k]) for k in ("answered", "ambiguous", "no_match", "smalltalk")
-    ]
+    row = [str(expected[k]) for k in ("answered", "ambiguous", "no_match", "smalltalk")]
     assert counts == [tuple(row), tuple(row)]  # since start, and in total (fresh data dir)
     assert f"{len(bot.kb.entries)} 条" in text and bot.kb.version in text
 

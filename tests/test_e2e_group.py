@@ -26,7 +26,9 @@ def assert_bases_answer(reply, update):
 async def test_ask_with_bot_username_answers_in_thread(bot):
     upd, reply = await bot.group(f"/ask@{bot.username} {BASES_ZH}")
     assert_bases_answer(reply, upd)
-    assert reply.response["result"]["reply_to_message"]["message_id"] == upd["message"]["message_id"]
+    assert (
+        reply.response["result"]["reply_to_message"]["message_id"] == upd["message"]["message_id"]
+    )
 
 
 async def test_ask_without_username(bot):
@@ -48,7 +50,9 @@ async def test_plain_chatter_is_ignored(bot):
     await bot.assert_silent(chatter, since=mark, probe=lambda: bot.api.group_text("/ask 你好"))
     mark = bot.api.mark()
     mention_other = bot.api.group_text(f"@somebody_else {BASES_ZH}")
-    await bot.assert_silent(mention_other, since=mark, probe=lambda: bot.api.group_text("/ask 你好"))
+    await bot.assert_silent(
+        mention_other, since=mark, probe=lambda: bot.api.group_text("/ask 你好")
+    )
 
 
 async def test_mention_is_answered_without_the_mention(bot):
@@ -70,7 +74,7 @@ async def test_reply_to_the_bot_is_answered(bot):
 
 
 async def test_reply_to_someone_else_is_ignored(bot):
-    _, first = await bot.group("/ask 你好")
+    await bot.group("/ask 你好")
     other = bot.api.message(
         bot.api.group_chat(GROUP_ID), "hi all", user=bot.api.user(5555, "Other")
     )
@@ -88,9 +92,7 @@ async def test_ask_without_a_question_shows_usage(bot):
 
 
 async def test_forum_topic_answer_stays_in_the_topic(bot):
-    upd, reply = await bot.group(
-        f"/ask {BASES_ZH}", is_topic_message=True, message_thread_id=77
-    )
+    upd, reply = await bot.group(f"/ask {BASES_ZH}", is_topic_message=True, message_thread_id=77)
     assert reply.params["message_thread_id"] == 77
     assert_bases_answer(reply, upd)
 

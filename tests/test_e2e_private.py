@@ -51,8 +51,11 @@ async def test_startup_requests(bot):
     assert methods[0] == "getMe"
     assert "deleteWebhook" in methods
     menus = {
-        (r.params["scope"]["type"], r.params["scope"].get("chat_id"), r.params.get("language_code")):
-            [c["command"] for c in r.params["commands"]]
+        (
+            r.params["scope"]["type"],
+            r.params["scope"].get("chat_id"),
+            r.params.get("language_code"),
+        ): [c["command"] for c in r.params["commands"]]
         for r in api.find("setMyCommands")
     }
     assert set(menus) == {
@@ -75,7 +78,7 @@ async def test_startup_requests(bot):
 
 
 async def test_question_in_chinese(bot):
-    upd, reply = await bot.private(BASES_ZH)
+    _, reply = await bot.private(BASES_ZH)
     assert reply.chat_id == READER_ID
     text = plain(reply)
     assert "66" in text.split("\n")[0]

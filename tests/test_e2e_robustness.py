@@ -230,7 +230,9 @@ async def test_edited_messages_and_channel_posts_are_ignored(bot_all_updates, ca
     post = bot.api.channel_post(f"/ask {BASES_ZH}")
     await bot.api.wait_served(post["update_id"])
     _, reply = await bot.private("你好")
-    assert not [r for r in bot.api.find(since=mark) if r.chat_id == post["channel_post"]["chat"]["id"]]
+    assert not [
+        r for r in bot.api.find(since=mark) if r.chat_id == post["channel_post"]["chat"]["id"]
+    ]
     assert_no_errors(caplog.records)
 
 
@@ -250,7 +252,12 @@ async def test_token_never_reaches_the_logs(tmp_path, caplog):
         for name in ("httpx", "httpcore", "telegram", "bot"):
             caplog.set_level(logging.DEBUG, logger=name)
         bot.api.block_by_user(READER_ID + 1)
-        bot.api.fail_next("sendMessage", error_code=429, retry_after=1, match=lambda p: p.get("chat_id") == READER_ID + 2)
+        bot.api.fail_next(
+            "sendMessage",
+            error_code=429,
+            retry_after=1,
+            match=lambda p: p.get("chat_id") == READER_ID + 2,
+        )
         await bot.private(BASES_ZH)
         await bot.private(BASES_ZH, user_id=READER_ID + 1)
         await bot.private(BASES_ZH, user_id=READER_ID + 2)

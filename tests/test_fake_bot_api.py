@@ -95,7 +95,9 @@ async def test_send_message_validation(api, client):
     bad = {"inline_keyboard": [[{"text": "A", "callback_data": "x" * 65}]]}
     resp = await call(client, "sendMessage", chat_id=5, text="t", reply_markup=bad)
     assert resp.json()["description"] == "Bad Request: BUTTON_DATA_INVALID"
-    resp = await call(client, "sendMessage", chat_id=5, text="t", reply_parameters={"message_id": 9})
+    resp = await call(
+        client, "sendMessage", chat_id=5, text="t", reply_parameters={"message_id": 9}
+    )
     assert resp.json()["description"] == "Bad Request: message to be replied not found"
 
 
@@ -115,19 +117,28 @@ async def test_reply_and_edit(api, client):
     entity = upd["message"]["entities"][0]
     assert entity == {"type": "bot_command", "offset": 0, "length": len("/ask@citebot_test_bot")}
     mid = upd["message"]["message_id"]
-    resp = await call(client, "sendMessage", chat_id=-5, text="a", reply_parameters={"message_id": mid})
+    resp = await call(
+        client, "sendMessage", chat_id=-5, text="a", reply_parameters={"message_id": mid}
+    )
     sent = resp.json()["result"]
     assert sent["reply_to_message"]["message_id"] == mid
     assert api.requests[-1].reply_to_message_id == mid
-    resp = await call(client, "editMessageText", chat_id=-5, message_id=sent["message_id"], text="a")
+    resp = await call(
+        client, "editMessageText", chat_id=-5, message_id=sent["message_id"], text="a"
+    )
     assert "message is not modified" in resp.json()["description"]
-    resp = await call(client, "editMessageText", chat_id=-5, message_id=sent["message_id"], text="b")
+    resp = await call(
+        client, "editMessageText", chat_id=-5, message_id=sent["message_id"], text="b"
+    )
     assert resp.json()["result"]["text"] == "b"
     resp = await call(client, "editMessageText", chat_id=-5, message_id=1, text="b")
     assert resp.json()["description"] == "Bad Request: message to edit not found"
     markup = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
     resp = await call(
-        client, "editMessageReplyMarkup", chat_id=-5, message_id=sent["message_id"],
+        client,
+        "editMessageReplyMarkup",
+        chat_id=-5,
+        message_id=sent["message_id"],
         reply_markup=markup,
     )
     assert resp.json()["result"]["reply_markup"] == markup

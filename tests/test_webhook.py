@@ -95,16 +95,23 @@ async def test_set_webhook_registers_url_and_secret(hook):
 async def test_requests_without_the_right_secret_are_rejected(hook, caplog):
     api, _, url = hook
     async with httpx.AsyncClient(timeout=5) as client:
-        no_header = await client.post(url, content=update_json(api, BASES_ZH, 1), headers=deliver_headers(None))
+        no_header = await client.post(
+            url, content=update_json(api, BASES_ZH, 1), headers=deliver_headers(None)
+        )
         wrong = await client.post(
             url, content=update_json(api, BASES_ZH, 2), headers=deliver_headers("not-the-secret")
         )
-        empty = await client.post(url, content=update_json(api, BASES_ZH, 3), headers=deliver_headers(""))
+        empty = await client.post(
+            url, content=update_json(api, BASES_ZH, 3), headers=deliver_headers("")
+        )
         wrong_path = await client.post(
-            url.rsplit("/", 1)[0] + "/other", content=update_json(api, BASES_ZH, 4),
+            url.rsplit("/", 1)[0] + "/other",
+            content=update_json(api, BASES_ZH, 4),
             headers=deliver_headers(SECRET),
         )
-        right = await client.post(url, content=update_json(api, BASES_ZH, 5), headers=deliver_headers(SECRET))
+        right = await client.post(
+            url, content=update_json(api, BASES_ZH, 5), headers=deliver_headers(SECRET)
+        )
     assert no_header.status_code == 403
     assert wrong.status_code == 403
     assert empty.status_code == 403
