@@ -20,8 +20,13 @@ def test_normalize(raw: str, expected: str) -> None:
 
 
 def test_fillers_are_dropped_but_question_words_kept() -> None:
-    assert strip_fillers(normalize("请问连云港有几个宣讲分团呢?")) == "连云港有几个宣讲分团"
+    assert strip_fillers(normalize("请问连云港有3个宣讲分团呢?")) == "连云港有 3 个宣讲分团"
     assert "什么" in strip_fillers(normalize("这是什么活动啊"))
+
+
+def test_ways_of_asking_the_same_thing_become_one() -> None:
+    assert normalize("巾帼宣讲会日期") == normalize("巾帼宣讲会何时") == normalize("巾帼宣讲会哪天")
+    assert normalize("宣讲分团有几个") == normalize("宣讲分团有多少")
 
 
 @pytest.mark.parametrize(
