@@ -68,6 +68,7 @@ ZH_QUESTION_WORDS = sorted(
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
+EN_LOWER_CLASS = "V"  # class of an unknown English word the reader did not capitalise
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
 
 
@@ -281,7 +282,7 @@ class Matcher:
             elif len(tok) > 2 and tok not in EN_STOP and tok not in EN_QUESTION_WORDS:
                 t = stem(tok)
                 if t not in en_vocab and t not in zh_vocab and not self._near_en_word(t):
-                    unknown.append((tok, "N" if tok in names else "V"))
+                    unknown.append((tok, "N" if tok in names else EN_LOWER_CLASS))
         return unknown
 
     def _near_en_word(self, word: str) -> bool:
@@ -389,8 +390,7 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = sum(distinct.values()) or 1.0
         asked = asked_kinds(norm)
-        unit_match = _ASKED_UNIT_RE.search(norm) if lang == "zh" else None
-        unit = unit_match.group(1) if unit_match else ""
+        unit = asked_unit(norm, lang)
         scored: list[tuple[float, int, int, bool]] = []
         for entry_index, (score, d) in shortlist:
             doc = index.docs[d]
@@ -405,8 +405,8 @@ class Matcher:
             lacking = asked - index.entry_kinds[entry_index]
             for kind in lacking:
                 s *= ANSWER_KINDS[kind][2]  # "how many" wants a number, "when" a date...
-            if unit and not _states_unit(self.entries[entry_index].answer.get(lang, ""), unit):
-                s *= 0.7  # "多少名" (people) is not answered by "30家" (companies)
+            if unit and not states_unit(self.entries[entry_index].answer.get(lang, ""), unit, lang):
+                s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
             scored.append((s, entry_index, d, bool(lacking)))
         scored.sort(reverse=True)
@@ -538,9 +538,32 @@ _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
 
 
-def _states_unit(answer: str, unit: str) -> bool:
-    """Does a Chinese answer count in ``unit`` (or an equivalent measure word)?"""
-    return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
+_EN_HOW_MANY_RE = re.compile(r"\bhow many ([a-z]+(?: [a-z]+){0,2})")
+
+
+def asked_unit(norm: str, lang: Lang) -> str:
+    """What a "how many" question counts: a Chinese measure word (名, 家…) or the English
+    words after "how many" (up to the verb)."""
+    if lang == "zh":
+        m = _ASKED_UNIT_RE.search(norm)
+        return m.group(1) if m else ""
+    m = _EN_HOW_MANY_RE.search(norm)
+    if not m:
+        return ""
+    words = []
+    for word in m.group(1).split():
+        if word in EN_STOP:
+            break
+        words.append(stem(word))
+    return " ".join(words)
+
+
+def states_unit(answer: str, unit: str, lang: Lang) -> bool:
+    """Does an answer count in ``unit`` (an equivalent measure word; any of the words)?"""
+    if lang == "zh":
+        return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
+    said = {stem(w) for w in normalize(answer).split()}
+    return any(w in said for w in unit.split())
 
 
 def asked_kinds(norm: str) -> frozenset[str]:
