@@ -278,7 +278,7 @@ async def _bench(args: argparse.Namespace) -> None:
     lat = paced["latencies_ms"]
     rate = burst["answered"] / burst["seconds"] if burst["seconds"] else float("nan")
     limited_rate = limited["answered"] / limited["seconds"] if limited["seconds"] else float("nan")
-    print(f"questions: {len(questions)} distinct reader questions (eval sets), cycled")
+    print(f"questions: {len(questions)} reader questions from eval/*.yaml, cycled")
     print(f"start-up (engine + initialize + command menu): {startup * 1000:.0f} ms")
     print(f"warm-up: {warm['answered']}/{warm['n']} answered in {warm['seconds']:.2f} s")
     print()

@@ -42,7 +42,7 @@ from bot.telegram.texts import COMMANDS
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3  # on 429 RetryAfter, per request
-CONCURRENT_UPDATES = 64  # a slow handler does not hold up the others
+CONCURRENT_UPDATES = 8  # a slow handler does not hold up the others; more only adds HTTP pool churn
 FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
 BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
 
