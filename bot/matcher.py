@@ -417,6 +417,13 @@ class Matcher:
             penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
         scored = [(s * penalty, e, d, g) for s, e, d, g in scored]
         cfg = self.config
+        if not unknown and lang == "zh" and _ASKS_MENTION_RE.search(normalize(text)):
+            # "Does the article mention X?" is answered by the best entry that quotes X.
+            quoting = [c for c in scored if self._mentioned_by(norm, self.entries[c[1]])]
+            scored = quoting + [c for c in scored if c not in quoting]
+            mention_found = bool(quoting)
+        else:
+            mention_found = False
         top_score, top_entry, _, top_lacks_kind = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         suggestions = tuple(
@@ -427,15 +434,19 @@ class Matcher:
         extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
         gap = top_score - runner_up
         if (
-            top_score >= cfg.answer_threshold
-            and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
-        ) or (
-            # A lower score with a clear lead answers too, unless the question has words the
-            # base never uses or asks for a kind of fact the entry's answer does not state.
-            not unknown
-            and not top_lacks_kind
-            and top_score >= cfg.clear_lead_threshold
-            and gap >= cfg.clear_lead_gap
+            mention_found
+            or (
+                top_score >= cfg.answer_threshold
+                and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
+            )
+            or (
+                # A lower score with a clear lead answers too, unless the question has words the
+                # base never uses or asks for a kind of fact the entry's answer does not state.
+                not unknown
+                and not top_lacks_kind
+                and top_score >= cfg.clear_lead_threshold
+                and gap >= cfg.clear_lead_gap
+            )
         ):
             return MatchResult(
                 question,
@@ -474,6 +485,15 @@ class Matcher:
             reason="below threshold",
             extra=extra,
         )
+
+    @staticmethod
+    def _mentioned_by(norm: str, entry: Entry) -> bool:
+        """For "does the article mention X?": does the entry's answer or quote say X?
+        Then that entry answers, however many others also mention X."""
+        rest = _MENTION_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
+        content = [w for w in rest.split() if len(w) > 1]
+        said = normalize(entry.answer["zh"] + " " + entry.citation.quote).replace(" ", "")
+        return bool(content) and all(w in said for w in content)
 
     def _suggestion_text(self, entry_index: int, lang: Lang) -> str:
         return self.entries[entry_index].label(lang)
@@ -538,6 +558,14 @@ _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
 
 
+_FUNCTION_CHARS = str.maketrans(
+    dict.fromkeys("的了是有在和与及被把都也就还这那个么之对给中上下里", " ")
+)
+_ASKS_MENTION_RE = re.compile(  # a yes/no "does the article mention X?" question
+    r"(有没有|是否|有无)(提到|提及|说到|讲到|谈到|写到|说|讲|写)|"
+    r"(提到|提及|说到|讲到|谈到|写到|出现)了?\s*(吗|没|没有)"
+)
+_MENTION_RE = re.compile(r"提到|提及|说到|讲到|谈到|写到|出现|文章里|文中|里面|有没有|吗")
 _EN_HOW_MANY_RE = re.compile(r"\bhow many ([a-z]+(?: [a-z]+){0,2})")
 
 
