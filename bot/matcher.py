@@ -48,6 +48,7 @@ from bot.normalize import (
 )
 
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
+SHORTLIST = 12  # entries reranked per question
 
 # Words that ask rather than say: never "unknown content", whatever the knowledge base holds.
 ZH_QUESTION_WORDS = sorted(
@@ -136,6 +137,13 @@ class _Doc:
     key: str  # space-joined terms for rapidfuzz
     weight: float  # sum of term weights
     discount: float  # 1.0 for variants, less for the answer pseudo-variant
+
+
+@dataclass(slots=True)
+class _Candidate:
+    score: float
+    entry: int  # index into Matcher.entries
+    lacks_kind: bool  # the answer lacks a kind of fact the question asks for
 
 
 @dataclass(slots=True)
@@ -351,6 +359,7 @@ class Matcher:
 
     # ----------------------------------------------------------------- matching
     def match(self, question: str) -> MatchResult:
+        """Decide which entry, if any, answers ``question``."""
         text = question[:MAX_QUESTION_CHARS]
         lang: Lang = "en" if detect_lang(text) == "en" else "zh"
         norm = strip_fillers(normalize(text))
@@ -360,46 +369,56 @@ class Matcher:
         if kind:
             return MatchResult(question, "no_match", lang, smalltalk=kind, reason="smalltalk")
         index = self._index[lang]
-        qterms = frozenset(self.terms(norm, lang))
-        if not qterms:
-            return MatchResult(question, "no_match", lang, reason="no terms")
-        w = self._w
-        qweight = {t: w(t, index) for t in qterms}
-        qtotal = sum(qweight.values())
+        qweight = {t: self._w(t, index) for t in self.terms(norm, lang)}
+        candidates = self._candidates(norm, lang, qweight)
+        if not candidates:
+            return MatchResult(question, "no_match", lang, reason="no overlap")
+        unknown = [(w, c) for w, c in self.unknown_words(norm, lang, text) if c != "F"]
+        penalty = 1.0
+        for _, cls in unknown[:3]:
+            penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
+        for c in candidates:
+            c.score *= penalty
+        mention = False
+        if not unknown and lang == "zh" and _ASKS_MENTION_RE.search(normalize(text)):
+            # "Does the article mention X?" is answered by the best entry that quotes X.
+            quoting = [c for c in candidates if self._mentioned_by(norm, self.entries[c.entry])]
+            candidates = quoting + [c for c in candidates if c not in quoting]
+            mention = bool(quoting)
+        return self._decide(question, lang, candidates, unknown, mention)
 
-        # Accumulate weighted overlap per document through the postings.
+    def _candidates(self, norm: str, lang: Lang, qweight: dict[str, float]) -> list[_Candidate]:
+        """The best-scoring entries for a question, strongest first, guards applied."""
+        index = self._index[lang]
+        qtotal = sum(qweight.values())
+        # Weighted overlap per document, accumulated through the postings.
         overlap: dict[int, float] = defaultdict(float)
         for t, wt in qweight.items():
             for d in index.postings.get(t, ()):
                 overlap[d] += wt
-        if not overlap:
-            return MatchResult(question, "no_match", lang, reason="no overlap")
-
-        qkey = " ".join(sorted(qterms))
-        best: dict[int, tuple[float, int]] = {}
+        best: dict[int, tuple[float, int]] = {}  # entry -> (Dice of its best document, doc)
         for d, ov in overlap.items():
             doc = index.docs[d]
-            dice = 2 * ov / (qtotal + doc.weight)
-            score = 100 * dice * doc.discount
-            prev = best.get(doc.entry_index)
-            if prev is None or score > prev[0]:
-                best[doc.entry_index] = (score, d)
-        # Rerank the strongest candidates with rapidfuzz and the guards.
-        shortlist = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:12]
-        numbers = {t for t in qterms if is_number(t)}
+            dice = 100 * doc.discount * 2 * ov / (qtotal + doc.weight)
+            if dice > best.get(doc.entry_index, (-1.0, 0))[0]:
+                best[doc.entry_index] = (dice, d)
+        shortlist = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:SHORTLIST]
+
+        # Rerank the shortlist with rapidfuzz, coverage and the guards.
+        qkey = " ".join(sorted(qweight))
+        numbers = {t for t in qweight if is_number(t)}
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = sum(distinct.values()) or 1.0
-        asked = asked_kinds(norm)
-        unit = asked_unit(norm, lang)
-        scored: list[tuple[float, int, int, bool]] = []
-        for entry_index, (score, d) in shortlist:
+        asked, unit = asked_kinds(norm), asked_unit(norm, lang)
+        out: list[_Candidate] = []
+        for entry_index, (dice, d) in shortlist:
             doc = index.docs[d]
-            fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
             vocab = index.entry_vocab[entry_index]
+            fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
             covered = 100 * sum(wt for t, wt in qweight.items() if t in vocab) / qtotal
-            s = W_DICE * score + W_FUZZ * fuzzy + W_COVER * covered
+            s = W_DICE * dice + W_FUZZ * fuzzy + W_COVER * covered
             if numbers and not numbers <= vocab:
-                s *= 0.6
+                s *= 0.6  # a number the entry never mentions
             missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
             s *= 1 - MISSING_WEIGHT * (missing / distinct_total)
             lacking = asked - index.entry_kinds[entry_index]
@@ -408,82 +427,72 @@ class Matcher:
             if unit and not states_unit(self.entries[entry_index].answer.get(lang, ""), unit, lang):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
-            scored.append((s, entry_index, d, bool(lacking)))
-        scored.sort(reverse=True)
+            out.append(_Candidate(s, entry_index, bool(lacking)))
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
 
-        unknown = [(w, c) for w, c in self.unknown_words(norm, lang, text) if c != "F"]
-        penalty = 1.0
-        for _, cls in unknown[:3]:
-            penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
-        scored = [(s * penalty, e, d, g) for s, e, d, g in scored]
+    def _decide(
+        self,
+        question: str,
+        lang: Lang,
+        candidates: list[_Candidate],
+        unknown: list[tuple[str, str]],
+        mention: bool,
+    ) -> MatchResult:
+        """answered / ambiguous / no_match from the ranked candidates (see MatchConfig)."""
         cfg = self.config
-        if not unknown and lang == "zh" and _ASKS_MENTION_RE.search(normalize(text)):
-            # "Does the article mention X?" is answered by the best entry that quotes X.
-            quoting = [c for c in scored if self._mentioned_by(norm, self.entries[c[1]])]
-            scored = quoting + [c for c in scored if c not in quoting]
-            mention_found = bool(quoting)
-        else:
-            mention_found = False
-        top_score, top_entry, _, top_lacks_kind = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else 0.0
-        suggestions = tuple(
-            Suggestion(self.entries[e].id, self._suggestion_text(e, lang), round(s, 1))
-            for s, e, _, _ in scored[: cfg.max_suggestions]
-            if s >= cfg.suggest_threshold and s >= top_score - 25
-        )
+        top = candidates[0]
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        gap = top.score - runner_up
+        score = round(top.score, 1)
         extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
-        gap = top_score - runner_up
-        if (
-            mention_found
-            or (
-                top_score >= cfg.answer_threshold
-                and (gap >= cfg.ambiguity_gap or top_score >= cfg.confident_score)
+        suggestions = tuple(
+            Suggestion(
+                self.entries[c.entry].id, self.entries[c.entry].label(lang), round(c.score, 1)
             )
-            or (
-                # A lower score with a clear lead answers too, unless the question has words the
-                # base never uses or asks for a kind of fact the entry's answer does not state.
-                not unknown
-                and not top_lacks_kind
-                and top_score >= cfg.clear_lead_threshold
-                and gap >= cfg.clear_lead_gap
-            )
-        ):
+            for c in candidates[: cfg.max_suggestions]
+            if c.score >= cfg.suggest_threshold and c.score >= top.score - 25
+        )
+        confident = top.score >= cfg.answer_threshold and (
+            gap >= cfg.ambiguity_gap or top.score >= cfg.confident_score
+        )
+        # A lower score with a clear lead answers too, unless the question has words the base
+        # never uses or asks for a kind of fact the entry's answer does not state.
+        clear_lead = (
+            not unknown
+            and not top.lacks_kind
+            and top.score >= cfg.clear_lead_threshold
+            and gap >= cfg.clear_lead_gap
+        )
+        if mention or confident or clear_lead:
+            entry = self.entries[top.entry]
             return MatchResult(
-                question,
-                "answered",
-                lang,
-                self.entries[top_entry],
-                round(top_score, 1),
-                reason="answered",
-                extra=extra,
+                question, "answered", lang, entry, score, extra=extra, reason="answered"
             )
         if unknown:
+            why = "unknown words: " + " ".join(w for w, _ in unknown)
             return MatchResult(
                 question,
                 "no_match",
                 lang,
-                score=round(top_score, 1),
+                score=score,
                 suggestions=suggestions,
-                reason="unknown words: " + " ".join(w for w, _ in unknown),
+                reason=why,
                 extra=extra,
             )
-        if suggestions and top_score >= cfg.suggest_threshold:
+        if suggestions:
+            why = "close call" if top.score >= cfg.answer_threshold else "low score"
             return MatchResult(
                 question,
                 "ambiguous",
                 lang,
-                score=round(top_score, 1),
+                score=score,
                 suggestions=suggestions,
-                reason="close call" if top_score >= cfg.answer_threshold else "low score",
+                reason=why,
                 extra=extra,
             )
         return MatchResult(
-            question,
-            "no_match",
-            lang,
-            score=round(top_score, 1),
-            reason="below threshold",
-            extra=extra,
+            question, "no_match", lang, score=score, reason="below threshold", extra=extra
         )
 
     @staticmethod
@@ -494,9 +503,6 @@ class Matcher:
         content = [w for w in rest.split() if len(w) > 1]
         said = normalize(entry.answer["zh"] + " " + entry.citation.quote).replace(" ", "")
         return bool(content) and all(w in said for w in content)
-
-    def _suggestion_text(self, entry_index: int, lang: Lang) -> str:
-        return self.entries[entry_index].label(lang)
 
 
 EN_QUESTION_WORDS = frozenset(
