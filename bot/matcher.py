@@ -12,12 +12,16 @@ How a question is scored (see README "How matching works" for the tuning knobs):
 3. Each entry scores the best weighted Dice overlap of the question with one of its variants
    (or, a little discounted, with its answer and quote), blended with rapidfuzz's
    ``token_set_ratio`` over the same terms for word-order-free fuzziness.
-4. Guards against confident wrong answers: a question that says something the knowledge
-   base never mentions ("人口", "去年", "GDP", another city) loses score per unknown word;
-   a number or a distinctive word that the entry does not contain costs that entry.
-5. Decision: ``answered`` when the best score clears ``answer_threshold`` and leads the next
-   entry by ``ambiguity_gap``; ``ambiguous`` (up to 3 suggestions) when close calls sit
-   above ``suggest_threshold``; otherwise ``no_match``.
+4. Guards against confident wrong answers: a question with nouns or verbs the knowledge
+   base never uses ("人口", "去年", "GDP", another city) loses score per unknown word (typos
+   of known words are forgiven); a number or a distinctive word that the entry does not
+   contain costs that entry, and so does an answer of the wrong kind (ANSWER_KINDS: "how
+   many" wants a number in the asked unit, "when" a date, "which ones" a list).
+5. Decision (MatchConfig): ``answered`` when the best score clears ``answer_threshold`` and
+   leads the runner-up by ``ambiguity_gap``, or leads by a clear margin with no guard
+   triggered; "does the article mention X?" is answered by the best entry quoting X;
+   ``ambiguous`` (up to 3 suggestions) for close calls above ``suggest_threshold``;
+   otherwise ``no_match``.
 """
 
 from __future__ import annotations
