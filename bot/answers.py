@@ -25,7 +25,14 @@ SMALLTALK: dict[str, dict[Lang, str]] = {
 SOURCE_LABEL: dict[Lang, str] = {"zh": "出处", "en": "Source"}
 
 
-def paragraph_label(number: int, lang: Lang) -> str:
+def paragraph_label(kb: KnowledgeBase, pid: str, lang: Lang) -> str:
+    """Where in its section a cited paragraph is: "第2段" / "paragraph 2" / "小标题"."""
+    para = kb.article.paragraph(pid)
+    if para is not None and para.heading:
+        return "小标题" if lang == "zh" else "section heading"
+    number = kb.article.paragraph_number(pid)
+    if not number:
+        return pid
     return f"第{number}段" if lang == "zh" else f"paragraph {number}"
 
 
@@ -68,8 +75,7 @@ def result_text(result: MatchResult, kb: KnowledgeBase) -> str:
     entry = result.entry
     if result.status == "answered" and entry is not None:
         cite = citation_json(result, kb) or {}
-        number = kb.article.paragraph_number(cite["paragraph"])
-        where = f"{cite['section']}, {paragraph_label(number, lang)}"
+        where = f"{cite['section']}, {paragraph_label(kb, cite['paragraph'], lang)}"
         open_q, close_q = ("「", "」") if lang == "zh" else ("“", "”")
         return (
             f"{entry.answer[lang]}\n"

@@ -438,7 +438,11 @@ def _paragraphs(
         para = c.mapping(item, "paragraph", p_line)
         if para is None:
             continue
-        c.fields(para, _PARAGRAPH_FIELDS, (), "paragraph", p_line)
+        c.fields(para, _PARAGRAPH_FIELDS, ("heading",), "paragraph", p_line)
+        heading = para.get("heading", False)
+        if not isinstance(heading, bool):
+            c.add(_key_line(para, "heading", p_line), "heading must be true or false", None)
+            heading = False
         pid = c.field_id(para, "id", "paragraph id", p_line)
         if pid is not None:
             if pid in seen:
@@ -448,7 +452,7 @@ def _paragraphs(
         if text is not None and raw_text is not None and text not in raw_text:
             c.add(_key_line(para, "text", p_line), f"text is not verbatim in {source}", pid)
         if pid is not None and text is not None:
-            out.append(Paragraph(pid, sid, text))
+            out.append(Paragraph(pid, sid, text, heading))
     return out
 
 

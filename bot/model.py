@@ -20,6 +20,7 @@ class Paragraph:
     id: str
     section_id: str
     text: str
+    heading: bool = False  # the section's sub-heading rather than body text
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,11 @@ class Article:
         return next((s for s in self.sections if s.id == sid), None)
 
     def paragraph_number(self, pid: str) -> int:
-        """1-based position of a paragraph within its section (0 if unknown)."""
+        """1-based position of a body paragraph within its section, headings not counted
+        (0 if unknown or a heading)."""
         for section in self.sections:
-            for n, p in enumerate(section.paragraphs, 1):
+            body = [p for p in section.paragraphs if not p.heading]
+            for n, p in enumerate(body, 1):
                 if p.id == pid:
                     return n
         return 0

@@ -397,14 +397,40 @@ def test_quote_not_verbatim(kdir: Path) -> None:
 # --------------------------------------------------------------------------- article and layout
 
 
+def article_line(kdir: Path, needle: str, nth: int = 1, *, whole: bool = False) -> int:
+    """1-based line of the nth line of article.yaml containing ``needle`` (or, with
+    ``whole``, being exactly ``needle`` once stripped)."""
+    lines = (kdir / "article.yaml").read_text(encoding="utf-8").splitlines()
+    hits = [
+        i
+        for i, text in enumerate(lines, 1)
+        if (text.strip() == needle if whole else needle in text)
+    ]
+    return hits[nth - 1]
+
+
 def test_paragraph_not_in_raw_page_and_duplicate_ids(kdir: Path) -> None:
     edit_article(kdir, "有2个国家级烈士纪念设施", "有3个国家级烈士纪念设施")
     edit_article(kdir, "  - id: s2-2\n", "  - id: s2-1\n")
     edit_article(kdir, "- id: s3\n", "- id: s2\n")
+    first_para, second_para = (article_line(kdir, "- id: s2-1", n) for n in (1, 2))
+    first_sec, second_sec = (article_line(kdir, "- id: s2", n, whole=True) for n in (1, 2))
     assert problems(kdir) == [
-        Problem("article.yaml", 64, "s2-1", f"text is not verbatim in {SOURCE}"),
-        Problem("article.yaml", 65, "s2-1", "duplicate paragraph id (first on line 63)"),
-        Problem("article.yaml", 73, "s2", "duplicate section id (first on line 59)"),
+        Problem(
+            "article.yaml",
+            article_line(kdir, "有3个国家级"),
+            "s2-1",
+            f"text is not verbatim in {SOURCE}",
+        ),
+        Problem(
+            "article.yaml",
+            second_para,
+            "s2-1",
+            f"duplicate paragraph id (first on line {first_para})",
+        ),
+        Problem(
+            "article.yaml", second_sec, "s2", f"duplicate section id (first on line {first_sec})"
+        ),
     ]
 
 
@@ -413,12 +439,22 @@ def test_article_field_problems(kdir: Path) -> None:
     edit_article(kdir, "date: '2021-06-11'", "date: 11/06/2021")
     edit_article(kdir, "source: source/", "source: ../source/")
     assert problems(kdir) == [
-        Problem("article.yaml", 24, None, "unknown field 'veiws' (did you mean 'views'?)"),
-        Problem("article.yaml", None, None, "missing field 'views'"),
-        Problem("article.yaml", 18, None, "date '11/06/2021' must be a date like 2021-06-11"),
         Problem(
             "article.yaml",
-            26,
+            article_line(kdir, "veiws"),
+            None,
+            "unknown field 'veiws' (did you mean 'views'?)",
+        ),
+        Problem("article.yaml", None, None, "missing field 'views'"),
+        Problem(
+            "article.yaml",
+            article_line(kdir, "date: 11/06"),
+            None,
+            "date '11/06/2021' must be a date like 2021-06-11",
+        ),
+        Problem(
+            "article.yaml",
+            article_line(kdir, "source: ../"),
             None,
             "source '../source/000_583257fe0d68baf1.txt' must be a path inside "
             "the knowledge directory",
@@ -428,7 +464,10 @@ def test_article_field_problems(kdir: Path) -> None:
 
 def test_missing_source_page(kdir: Path) -> None:
     (kdir / SOURCE).unlink()
-    assert problems(kdir) == [Problem("article.yaml", 26, None, f"file '{SOURCE}' does not exist")]
+    line = article_line(kdir, "source: source/")
+    assert problems(kdir) == [
+        Problem("article.yaml", line, None, f"file '{SOURCE}' does not exist")
+    ]
 
 
 def test_missing_directory_article_and_qa(tmp_path: Path) -> None:
@@ -464,7 +503,7 @@ def test_many_problems_reported_at_once(kdir: Path) -> None:
     write(kdir, "d.yaml", "entries:\n" + entry_yaml("no-answer", answer_zh="''", zh="问?", en="Q?"))
     found = problems(kdir)
     assert [(p.file, p.line, p.entry_id) for p in found] == [
-        ("article.yaml", 24, None),
+        ("article.yaml", article_line(kdir, "views: many"), None),
         ("qa/b.yaml", 3, None),
         ("qa/c.yaml", 10, "bad-para"),
         ("qa/d.yaml", 7, "no-answer"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.answers import paragraph_label
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
 from bot.telegram import callbacks
 from bot.telegram.texts import plain, t
@@ -170,8 +171,7 @@ def citation_blocks(entry: Entry, kb: KnowledgeBase, lang: Lang) -> list[Block]:
     """Where the answer comes from: section, paragraph number (within the section), quote."""
     section = kb.article.section(entry.section_id)
     title = section.title_in(lang) if section else entry.section_id
-    number = kb.article.paragraph_number(entry.citation.paragraph)
-    where = plain("paragraph", lang, n=number) if number else entry.citation.paragraph
+    where = paragraph_label(kb, entry.citation.paragraph, lang)
     sep = ":" if lang == "zh" else ": "
     comma = "," if lang == "zh" else ", "
     return [

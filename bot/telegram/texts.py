@@ -125,7 +125,6 @@ TEXTS: dict[str, dict[Lang, str]] = {
         ),
     },
     "source_label": {"zh": "出处", "en": "Source"},
-    "paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},
     "no_match": {
         "zh": "抱歉,文章没有提到这一点。看看 /topics 了解文章讲了什么。",
         "en": "Sorry, the article does not say. See /topics for what it covers.",
