@@ -240,7 +240,7 @@ class Matcher:
             tset = frozenset(terms)
             if not tset:
                 continue
-            weight = sum(map(weights.__getitem__, tset))
+            weight = math.fsum(map(weights.__getitem__, tset))
             doc_id = len(docs)
             docs.append(_Doc(entry_index, text, tset, " ".join(sorted(tset)), weight, discount))
             for t in tset:
@@ -394,7 +394,7 @@ class Matcher:
     def _candidates(self, norm: str, lang: Lang, qweight: dict[str, float]) -> list[_Candidate]:
         """The best-scoring entries for a question, strongest first, guards applied."""
         index = self._index[lang]
-        qtotal = sum(qweight.values())
+        qtotal = math.fsum(qweight.values())  # fsum: exact, so independent of PYTHONHASHSEED
         # Weighted overlap per document, accumulated through the postings.
         overlap: dict[int, float] = defaultdict(float)
         for t, wt in qweight.items():
@@ -412,18 +412,20 @@ class Matcher:
         qkey = " ".join(sorted(qweight))
         numbers = {t for t in qweight if is_number(t)}
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
-        distinct_total = sum(distinct.values()) or 1.0
+        distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
         out: list[_Candidate] = []
         for entry_index, (dice, d) in shortlist:
             doc = index.docs[d]
             vocab = index.entry_vocab[entry_index]
             fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
-            covered = 100 * sum(wt for t, wt in qweight.items() if t in vocab) / qtotal
+            covered = 100 * math.fsum(wt for t, wt in qweight.items() if t in vocab) / qtotal
             s = W_DICE * dice + W_FUZZ * fuzzy + W_COVER * covered
             if numbers and not numbers <= vocab:
                 s *= 0.6  # a number the entry never mentions
-            missing = sum(wt for t, wt in distinct.items() if t not in vocab and t in index.idf)
+            missing = math.fsum(
+                wt for t, wt in distinct.items() if t not in vocab and t in index.idf
+            )
             s *= 1 - MISSING_WEIGHT * (missing / distinct_total)
             lacking = asked - index.entry_kinds[entry_index]
             for kind in lacking:
@@ -552,6 +554,34 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"),
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]"),
         0.8,
+    ),
+    "money": (
+        re.compile(
+            r"多少钱|花了|花费|费用|投资|预算|造价|票价|门票|\bcost|\bspend|\bspent|\bbudget|\bprice"
+        ),
+        re.compile(r"元|yuan|rmb", re.I),
+        0.5,
+    ),
+    "origin": (
+        re.compile(
+            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|\bborn\b|\bhometown\b|"
+            r"\bwhere (?:is|was|does|did) (?:he|she)\b.* (?:from|come)\b"
+        ),
+        re.compile(r"出生|籍贯|\bborn\b"),
+        0.5,
+    ),
+    "winner": (
+        re.compile(r"谁赢|赢了|冠军|获奖|得奖|第一名|名次|\bwon\b|\bwinners?\b|\bprize"),
+        re.compile(r"冠军|获奖|一等奖|第一名|\bwon\b|\bwinner"),
+        0.5,
+    ),
+    "contact": (
+        re.compile(
+            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|"
+            r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail"
+        ),
+        re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),
+        0.5,
     ),
     "list": (
         re.compile(

@@ -157,6 +157,9 @@ EN_SYNONYMS = dict(
 )
 
 
+_POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
+
+
 def normalize(text: str) -> str:
     """Width, case, traditional→simplified, Chinese counts→digits, everyday synonyms →
     the article's words; punctuation→space."""
@@ -165,6 +168,7 @@ def normalize(text: str) -> str:
     text = _CN_COUNT_RE.sub(_cn_count, text)
     text = _ZH_SYN_RE.sub(lambda m: ZH_SYNONYMS[m.group(0)], text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 205,500 -> 205500
+    text = _POSSESSIVE_RE.sub("", text)  # Guanyun's -> Guanyun
     return " ".join(EN_SYNONYMS.get(t, t) for t in _TOKEN_RE.findall(text))
 
 
