@@ -136,3 +136,22 @@ def test_run_without_token_fails_with_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["eval", "--help"]])
 def test_help(args: list[str]) -> None:
     assert citebot(*args).returncode == 0
+
+
+def test_answers_do_not_depend_on_the_hash_seed() -> None:
+    questions = "\n".join(
+        [
+            "自贸区有几个服务中心",
+            "连云港有几个爱国基地",
+            "党史",
+            "What issue did the community address?",
+            "12345热线去年的满意率",
+            "開山島在文章裡被提到了嗎",
+            "灌云县搞了个啥比赛",
+        ]
+    )
+    runs = {
+        citebot("ask", "--json", stdin=questions, env={"PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "4", "123")
+    }
+    assert len(runs) == 1
