@@ -76,10 +76,11 @@ def result_text(result: MatchResult, kb: KnowledgeBase) -> str:
     if result.status == "answered" and entry is not None:
         cite = citation_json(result, kb) or {}
         where = f"{cite['section']}, {paragraph_label(kb, cite['paragraph'], lang)}"
+        title = kb.article.title_en if lang == "en" else kb.article.title
         open_q, close_q = ("「", "」") if lang == "zh" else ("“", "”")
         return (
             f"{entry.answer[lang]}\n"
-            f"  — {SOURCE_LABEL[lang]}: {kb.article.title} · {where}\n"
+            f"  — {SOURCE_LABEL[lang]}: {title} · {where}\n"
             f"    {open_q}{cite['quote']}{close_q}"
         )
     if result.smalltalk:
