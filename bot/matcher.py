@@ -414,6 +414,8 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
+        if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
+            unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
         out: list[_Candidate] = []
         for entry_index, (dice, d) in shortlist:
             doc = index.docs[d]
@@ -551,7 +553,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         0.6,
     ),
     "name": (
-        re.compile(r"叫什么|什么名字|名字是|名称|\bwhat is it called\b|\bnamed?\b|\btitle\b"),
+        re.compile(
+            r"叫什么|什么名字|名字是|名称|哪部|\bwhat is it called\b|\bnamed?\b|\btitle\b|"
+            r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
+        ),
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]"),
         0.8,
     ),
@@ -595,6 +600,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
 
 
 _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
+_ASKED_NOUN_RE = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{2})")
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
 
 
@@ -602,7 +608,7 @@ _FUNCTION_CHARS = str.maketrans(
     dict.fromkeys("的了是有在和与及被把都也就还这那个么之对给中上下里", " ")
 )
 _ASKS_MENTION_RE = re.compile(  # a yes/no "does the article mention X?" question
-    r"(有没有|是否|有无)(提到|提及|说到|讲到|谈到|写到|说|讲|写)|"
+    r"(有没有|是否|有无)(提到|提及|说到|讲到|谈到|写到|提|说|讲|写)|"
     r"(提到|提及|说到|讲到|谈到|写到|出现)了?\s*(吗|没|没有)"
 )
 _MENTION_RE = re.compile(r"提到|提及|说到|讲到|谈到|写到|出现|文章里|文中|里面|有没有|吗")
@@ -613,7 +619,7 @@ def asked_unit(norm: str, lang: Lang) -> str:
     """What a "how many" question counts: a Chinese measure word (名, 家…) or the English
     words after "how many" (up to the verb)."""
     if lang == "zh":
-        m = _ASKED_UNIT_RE.search(norm)
+        m = _ASKED_UNIT_RE.search(norm) or _ASKED_NOUN_RE.search(norm)
         return m.group(1) if m else ""
     m = _EN_HOW_MANY_RE.search(norm)
     if not m:
@@ -627,9 +633,14 @@ def asked_unit(norm: str, lang: Lang) -> str:
 
 
 def states_unit(answer: str, unit: str, lang: Lang) -> bool:
-    """Does an answer count in ``unit`` (an equivalent measure word; any of the words)?"""
-    if lang == "zh":
+    """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
+    any of the English words)?"""
+    if lang == "zh" and len(unit) == 1:
         return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
+    if lang == "zh":  # 多少社区: a number followed closely by the noun
+        return bool(
+            re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer)
+        )
     said = {stem(w) for w in normalize(answer).split()}
     return any(w in said for w in unit.split())
 

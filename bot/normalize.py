@@ -141,6 +141,7 @@ ZH_SYNONYMS |= {
     **dict.fromkeys("哪位 是谁 什么人 啥人".split(), "谁"),
     **dict.fromkeys("在哪里 在哪儿 在哪 哪里 哪儿 什么地方 啥地方 何地 何处".split(), "哪里"),
     "啥": "什么",
+    "哪几个": "哪几",  # not 哪 + 几个 -> 哪多少
     **dict.fromkeys("怎么样 怎样 如何 咋样 咋".split(), "怎么"),
 }
 _ZH_SYN_RE = re.compile("|".join(map(re.escape, sorted(ZH_SYNONYMS, key=len, reverse=True))))
