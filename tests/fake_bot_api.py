@@ -650,13 +650,17 @@ class FakeBotApi:
         self.messages.pop(key, None)
         return True
 
-    def _m_sendmessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(p)
+    def _checked_text(self, p: dict[str, Any]) -> str:
+        """The message text of a send/edit call, checked as Telegram checks it."""
         text = p.get("text")
         if text is None or not str(text).strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        text = str(text)
-        self._check_text(text, p)
+        self._check_text(str(text), p)
+        return str(text)
+
+    def _m_sendmessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(p)
+        text = self._checked_text(p)
         markup = self._check_markup(p.get("reply_markup"))
         msg: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -685,11 +689,7 @@ class FakeBotApi:
         if p.get("inline_message_id"):
             return True
         chat = self._chat(p)
-        text = p.get("text")
-        if text is None or not str(text).strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        text = str(text)
-        self._check_text(text, p)
+        text = self._checked_text(p)
         markup = self._check_markup(p.get("reply_markup"))
         msg = self._edit_target(chat, p)
         plain = html_to_plain(text) if p.get("parse_mode") == "HTML" else text
