@@ -336,12 +336,23 @@ class Matcher:
                 for size in (4, 3, 2):
                     piece = run[i : i + size]
                     if len(piece) == size and piece in lex:
-                        out.append((piece, lex[piece]))
-                        i += size
+                        if not self._known_from(run, i + 1, i + size):
+                            out.append((piece, lex[piece]))
+                            i += size
+                        else:  # 对流动党员: 流动党员 is the base's, 对流 only a cut across it
+                            i += 1
                         break
                 else:
                     i += 1
         return out
+
+    def _known_from(self, run: str, start: int, beyond: int) -> bool:
+        """Does a stretch of 3+ characters the base uses start at ``start`` and reach past
+        ``beyond``?"""
+        return any(
+            len(run) >= start + size > beyond and run[start : start + size] in self._zh_text
+            for size in (4, 3)
+        )
 
     def _unknown_han(self, run: str) -> list[tuple[str, str]]:
         """Stretches of 2+ characters that no known bigram (or homophone) covers, cut into
