@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
@@ -394,13 +394,13 @@ class Matcher:
             penalty *= self.config.oov_penalty if cls == "N" else self.config.oov_penalty**0.6
         for c in candidates:
             c.score *= penalty
-        mention = False
-        if not unknown and lang == "zh" and _ASKS_MENTION_RE.search(normalize(text)):
-            # "Does the article mention X?" is answered by the best entry that quotes X.
-            quoting = [c for c in candidates if self._mentioned_by(norm, self.entries[c.entry])]
-            candidates = quoting + [c for c in candidates if c not in quoting]
-            mention = bool(quoting)
-        return self._decide(question, lang, candidates, unknown, mention)
+        lookup = False
+        says = self._lookup(norm, text) if not unknown and lang == "zh" else None
+        if says is not None:
+            found = [c for c in candidates if says(c.entry)]
+            candidates = found + [c for c in candidates if c not in found]
+            lookup = bool(found)
+        return self._decide(question, lang, candidates, unknown, lookup)
 
     def _candidates(self, norm: str, lang: Lang, qweight: dict[str, float]) -> list[_Candidate]:
         """The best-scoring entries for a question, strongest first, guards applied."""
@@ -513,6 +513,18 @@ class Matcher:
         return MatchResult(
             question, "no_match", lang, score=score, reason="below threshold", extra=extra
         )
+
+    def _lookup(self, norm: str, text: str) -> Callable[[int], bool] | None:
+        """For questions that only look a thing up, a test of which entries (by index) say
+        it; then the best of those answers, however many entries say it:
+        "does the article mention X?" (entries quoting X) and "66个是什么?" (entries whose
+        answer has the number)."""
+        if _ASKS_MENTION_RE.search(normalize(text)):
+            return lambda i: self._mentioned_by(norm, self.entries[i])
+        numbers = _bare_numbers(norm)
+        if numbers:
+            return lambda i: numbers <= self._index["zh"].entry_vocab[i]
+        return None
 
     @staticmethod
     def _mentioned_by(norm: str, entry: Entry) -> bool:
@@ -654,6 +666,22 @@ def states_unit(answer: str, unit: str, lang: Lang) -> bool:
         )
     said = {stem(w) for w in normalize(answer).split()}
     return any(w in said for w in unit.split())
+
+
+_REVERSE_WORDS_RE = re.compile(
+    rf"指的是|指的|代表|表示|数据|数字|意思|[{MEASURE_WORDS}万%近约逾余多是]"
+)
+
+
+def _bare_numbers(norm: str) -> frozenset[str]:
+    """The numbers of a question that asks only what they are ("66个是什么", "44万指的是
+    什么"), else an empty set."""
+    numbers = frozenset(t for t in norm.split() if is_number(t))
+    if not numbers:
+        return numbers
+    rest = _REVERSE_WORDS_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
+    left = [t for t in rest.split() if not is_number(t)]
+    return frozenset() if left else numbers
 
 
 def asked_kinds(norm: str) -> frozenset[str]:
