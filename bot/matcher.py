@@ -611,6 +611,16 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),
         0.5,
     ),
+    "area": (
+        re.compile(r"面积|占地|多大的地方|\bhow (?:big|large) is\b|\barea\b|\bsquare"),
+        re.compile(r"面积|平方米|亩|\bsquare|\barea\b", re.I),
+        0.5,
+    ),
+    "episodes": (
+        re.compile(r"几集|多少集|集数|\bepisodes?\b"),
+        re.compile(r"\d+\s*集|\bepisodes?\b", re.I),
+        0.5,
+    ),
     "list": (
         re.compile(
             r"哪几|分别是|具体是哪|具体有哪|都有哪|都是哪|有哪些|包括哪|包含哪|"
