@@ -146,8 +146,19 @@ def test_no_match_points_to_topics_and_smalltalk_is_friendly() -> None:
 
 
 def test_no_match_text_is_honest() -> None:
-    assert "文章没有提到" in TEXTS["no_match"]["zh"]
-    assert "does not say" in TEXTS["no_match"]["en"]
+    for key in ("no_match", "no_match_related"):
+        assert "文章没有提到" in TEXTS[key]["zh"]
+        assert "does not say" in TEXTS[key]["en"]
+
+
+def test_no_match_with_related_entries_offers_them_as_buttons() -> None:
+    kb = make_kb(entry_ids=("e1", "e2"))
+    result = MatchResult("q", "no_match", "zh", suggestions=(Suggestion("e2", "问题二", 30.0),))
+    reply = render.result_reply(result, kb)
+    assert reply.messages == [t("no_match_related", "zh")]
+    [[button]] = reply.markup.inline_keyboard
+    assert button.text == "问题二"
+    assert callbacks.resolve_entry(callbacks.parse(button.callback_data), kb).id == "e2"
 
 
 # ---------------------------------------------------------------------------- did you mean

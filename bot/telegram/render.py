@@ -216,6 +216,9 @@ def result_reply(result: MatchResult, kb: KnowledgeBase) -> Reply:
             return Reply([t("did_you_mean", lang)], markup)
     if result.smalltalk in ("greeting", "thanks"):
         return Reply([t(result.smalltalk, lang)])
+    markup = suggestion_keyboard(result, kb)  # a no_match may still list related entries
+    if markup is not None:
+        return Reply([t("no_match_related", lang)], markup)
     return Reply([t("no_match", lang)])
 
 

@@ -129,6 +129,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "抱歉,文章没有提到这一点。看看 /topics 了解文章讲了什么。",
         "en": "Sorry, the article does not say. See /topics for what it covers.",
     },
+    "no_match_related": {
+        "zh": "抱歉,文章没有提到这一点。下面是文章里相关的内容:",
+        "en": "Sorry, the article does not say that. Related parts of the article:",
+    },
     "did_you_mean": {
         "zh": "你是想问下面哪一个?都不是的话,换个说法再问,或者看看 /topics。",
         "en": "Did you mean one of these? If not, try rephrasing, or see /topics.",
