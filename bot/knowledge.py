@@ -639,7 +639,38 @@ def _cite(
         hint = f" (it is in {', '.join(where)})" if where else ""
         c.add(_key_line(cite, "quote", c_line), f"quote is not in paragraph {pid}{hint}")
         return None, ""
+    if not is_whole_sentence(para.text, quote):
+        c.add(
+            _key_line(cite, "quote", c_line),
+            "quote must be whole sentences (or clauses ending in ;) of the paragraph, "
+            f"e.g. {whole_sentence(para.text, quote)!r}",
+        )
+        return None, ""
     return Citation(pid, quote), para.section_id
+
+
+_SENTENCE_END = re.compile(r"[。！？!?;；]”?")
+
+
+def whole_sentence(text: str, quote: str) -> str:
+    """The sentence(s) of ``text`` that contain ``quote`` (which must occur in it)."""
+    start = text.find(quote)
+    end = start + len(quote)
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = _SENTENCE_END.search(text, end)
+    return text[left : right.end() if right else len(text)].strip()
+
+
+def is_whole_sentence(text: str, quote: str) -> bool:
+    """Does ``quote`` cover whole sentences of ``text``? Readers are shown "the sentence
+    the answer rests on", not a fragment that could say something else out of context."""
+    ends_well = quote == text or bool(_SENTENCE_END.search(quote[-2:]))
+    for i in (m.start() for m in re.finditer(re.escape(quote), text)):
+        starts_well = i == 0 or bool(re.search(r"[。！？!?;；]”?\s*$", text[:i]))
+        at_end = i + len(quote) == len(text)
+        if starts_well and (ends_well or at_end):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------- collisions

@@ -21,7 +21,7 @@ from bot.knowledge import (
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 SOURCE = "source/000_583257fe0d68baf1.txt"
 
-# Line numbers below are relied on by the assertions.
+# Line numbers below are relied on by the assertions (a trailing backslash joins lines).
 GOOD = """\
 entries:
 - id: patriotic-bases
@@ -33,7 +33,9 @@ entries:
     en: There are 66.
   cite:
     paragraph: s2-1
-    quote: 66个爱国主义教育基地
+    quote: “邓小平和人民在一起”雕塑公园、开山岛、抗日山烈士陵园、市革命纪念馆、\
+“雷锋车”事迹陈列馆……连云港市有2个国家级烈士纪念设施、66个爱国主义教育基地、\
+155处革命遗址。
 - id: migrant-workers
   questions:
     zh: [徐圩新区有多少农民工?, 徐圩有多少农民工]
@@ -43,9 +45,18 @@ entries:
     en: Nearly 30,000.
   cite:
     paragraph: s1-3
-    quote: 徐圩新区面向全区近3万名农民工
+    quote: 徐圩新区面向全区近3万名农民工,将党史学习教育微课堂搬进项目部、\
+移动到工地一线,开展“党史工友讲”,发动“农民工党员上讲台”,\
+让党史学习教育在建设现场“热”起来。
   note: counted in 2021
 """
+
+
+S3_1 = (  # paragraph s3-1: one whole sentence
+    "近日,海州区星化社区着眼辖区一些老年人“吃饭难”问题,整合社会资源,新建了面积2"
+    "000平方米的居家养老中央厨房配送中心,组织辖区志愿者成立“善行天下”志愿队,为"
+    "社区空巢、独居、失能、高龄老人,义务开展“送饭上门”服务,得到群众点赞。"
+)
 
 
 def entry_yaml(
@@ -54,7 +65,7 @@ def entry_yaml(
     zh: str = "问题?",
     en: str = "A question?",
     paragraph: str = "s3-1",
-    quote: str = "居家养老中央厨房",
+    quote: str = S3_1,
     answer_zh: str = "答案。",
 ) -> str:
     """One entry whose ``id`` line is the first line of the returned text."""
@@ -314,7 +325,7 @@ def test_bad_id_empty_lists_and_empty_strings(kdir: Path) -> None:
         "- id: Bad_Id\n"
         "  questions: {zh: [], en: ['  ']}\n"
         "  answer: {zh: '', en: ok}\n"
-        "  cite: {paragraph: s2-1, quote: 66个}\n"
+        "  cite: {paragraph: s2-title, quote: '立足“家门口”,打造港城红色名片'}\n"
         "  note: ''\n"
     )
     write(kdir, "b.yaml", "entries:\n" + text)
@@ -383,6 +394,14 @@ def test_unknown_paragraph(kdir: Path) -> None:
     ]
 
 
+def test_quote_must_be_whole_sentences(kdir: Path) -> None:
+    write(kdir, "b.yaml", "entries:\n" + entry_yaml("fragment", quote="居家养老中央厨房"))
+    [p] = problems(kdir)
+    assert (p.file, p.line, p.entry_id) == ("qa/b.yaml", 11, "fragment")
+    assert p.message.startswith("quote must be whole sentences")
+    assert S3_1 in p.message  # the sentence to quote instead
+
+
 def test_quote_not_verbatim(kdir: Path) -> None:
     body = entry_yaml("ascii-comma", quote="整合社会资源，新建了") + entry_yaml(
         "wrong-para", zh="另一个?", en="Another?", paragraph="s3-2", quote="居家养老中央厨房"
@@ -410,7 +429,7 @@ def article_line(kdir: Path, needle: str, nth: int = 1, *, whole: bool = False) 
 
 
 def test_paragraph_not_in_raw_page_and_duplicate_ids(kdir: Path) -> None:
-    edit_article(kdir, "有2个国家级烈士纪念设施", "有3个国家级烈士纪念设施")
+    edit_article(kdir, "丰富的红色教育资源", "丰富的红色资源")
     edit_article(kdir, "  - id: s2-2\n", "  - id: s2-1\n")
     edit_article(kdir, "- id: s3\n", "- id: s2\n")
     first_para, second_para = (article_line(kdir, "- id: s2-1", n) for n in (1, 2))
@@ -418,7 +437,7 @@ def test_paragraph_not_in_raw_page_and_duplicate_ids(kdir: Path) -> None:
     assert problems(kdir) == [
         Problem(
             "article.yaml",
-            article_line(kdir, "有3个国家级"),
+            article_line(kdir, "丰富的红色资源"),
             "s2-1",
             f"text is not verbatim in {SOURCE}",
         ),
