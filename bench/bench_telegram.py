@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAFakeTokenForTestsOnly_xyzXYZ0123456"
+TOKEN = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
 USER_BASE = 10_000_000  # user ids of the simulated readers
 
 

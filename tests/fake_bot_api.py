@@ -42,8 +42,8 @@ import tornado.httputil
 import tornado.netutil
 import tornado.web
 
-DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly_xyzXYZ0123456"
-BOT_ID = 123456789
+DEFAULT_TOKEN = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
+BOT_ID = 42  # matches the id part of DEFAULT_TOKEN
 BOT_USERNAME = "citebot_test_bot"
 
 # Parameters whose value is a plain string even when it looks like JSON ("66", "true").

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.settings import Settings
 from bot.telegram.access import is_admin
 
-TOKEN = "123456789:AAFakeTokenForTestsOnly_xyzXYZ0123456"
+TOKEN = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
 
 
 def settings(admins: str) -> Settings:

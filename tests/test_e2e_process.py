@@ -96,7 +96,7 @@ async def test_webhook_needs_its_settings(tmp_path):
 
 
 async def test_token_rejected_by_telegram(tmp_path):
-    async with FakeBotApi("987654321:AAOtherTokenOtherTokenOtherToken_123") as api:
+    async with FakeBotApi("43:OtherTokenOtherTokenOtherToken_123") as api:
         env = clean_env(
             tmp_path, TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE_URL=api.base_url
         )

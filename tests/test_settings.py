@@ -12,7 +12,7 @@ from bot.paths import default_data_dir, default_knowledge_dir
 from bot.settings import Settings, SettingsError
 from bot.telegram.logsetup import RedactingFilter, install_redaction, redact
 
-TOKEN = "123456789:AAFakeTokenForTestsOnly_xyzXYZ0123456"
+TOKEN = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
 SECRET_PART = TOKEN.split(":")[1]
 
 
@@ -171,7 +171,7 @@ def test_repr_masks_token_and_secret() -> None:
     for text in (repr(s), str(s), f"{s}"):
         assert SECRET_PART not in text
         assert "webhooksecret123" not in text
-        assert "123456789:***" in text  # the bot id is public and helps debugging
+        assert "42:***" in text  # the bot id is public and helps debugging
 
 
 def test_redact_masks_tokens_in_urls_and_text() -> None:
