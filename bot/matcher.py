@@ -39,7 +39,6 @@ from rapidfuzz import fuzz, process
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
     EN_STOP,
-    MEASURE_WORDS,
     detect_lang,
     en_terms,
     is_han,
@@ -50,25 +49,22 @@ from bot.normalize import (
     strip_fillers,
     zh_terms,
 )
+from bot.question_kinds import (
+    ANSWER_KINDS,
+    EN_QUESTION_WORDS,
+    answer_kinds,
+    asked_kinds,
+    asked_unit,
+    asks_mention,
+    bare_numbers,
+    mentioned_content,
+    states_unit,
+    strip_question_words,
+)
 
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 SHORTLIST = 12  # entries reranked per question
 
-# Words that ask rather than say: never "unknown content", whatever the knowledge base holds.
-ZH_QUESTION_WORDS = sorted(
-    """
-    多少 几个 几名 几家 几条 几项 几本 几处 几场 几次 几 数量 数目 总数 一共
-    总共 共有 什么 啥 哪些 哪个 哪位 哪里 哪儿 哪 哪天 何时 时候 时间 日期
-    谁 是谁 叫 名字 名称 内容 主题 怎么 怎样 如何 为什么 为啥 咋 提到 提及
-    说了 讲了 讲的 说的 文章 这篇 本文 里面 介绍 有没有 是不是 有无 多大 多久
-    情况 具体 相关 关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么
-    做了 做的 搞了 搞的 有啥 都有 分别 还有 人数 多少人 规模 告诉 知道
-    了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思 是啥
-    是什么 呀 吗 呢 嘛
-    """.split(),
-    key=len,
-    reverse=True,
-)
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
@@ -519,9 +515,9 @@ class Matcher:
         it; then the best of those answers, however many entries say it:
         "does the article mention X?" (entries quoting X) and "66个是什么?" (entries whose
         answer has the number)."""
-        if _ASKS_MENTION_RE.search(normalize(text)):
+        if asks_mention(normalize(text)):
             return lambda i: self._mentioned_by(norm, self.entries[i])
-        numbers = _bare_numbers(norm)
+        numbers = bare_numbers(norm)
         if numbers:
             return lambda i: numbers <= self._index["zh"].entry_vocab[i]
         return None
@@ -530,183 +526,12 @@ class Matcher:
     def _mentioned_by(norm: str, entry: Entry) -> bool:
         """For "does the article mention X?": does the entry's answer or quote say X?
         Then that entry answers, however many others also mention X."""
-        rest = _MENTION_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
-        content = [w for w in rest.split() if len(w) > 1]
+        content = mentioned_content(norm)
         said = normalize(entry.answer["zh"] + " " + entry.citation.quote).replace(" ", "")
         return bool(content) and all(w in said for w in content)
 
 
-EN_QUESTION_WORDS = frozenset(
-    """
-    many much number often long large big called name named kind type happened happen held
-    hold took take give gave get got did does doing describe explain details detail
-    anything something thing things people person write wrote written publish published
-    """.split()
-)
-_ZH_QW_RE = re.compile(r"(.)[不没]\1|" + "|".join(map(re.escape, ZH_QUESTION_WORDS)))
 _CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
-_EN_COUNT = (
-    r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|dozens?)\b"
-)
-_MONTHS = (
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
-)
-
-# Answer-type guards: kind -> (what a question asking for it looks like (normalised text),
-# what an answer stating it looks like (raw answer text), score factor when the entry's
-# answer lacks it). A question asking "how many" is poorly served by an answer without a
-# number, "when" by one without a date, "which ones" by one that lists nothing.
-ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
-    "quantity": (
-        re.compile(
-            r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
-            r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
-            r"\bpercent|\brate\b"
-        ),
-        re.compile(rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|{_EN_COUNT}", re.I),
-        0.6,
-    ),
-    "date": (
-        re.compile(
-            r"日期|哪天|哪一天|几月|几号|几日|什么时候|啥时候|何时|哪年|哪一年|什么时间|"
-            r"\bwhen\b|\bwhat (date|day|year|time)\b|\bwhich (date|day|year)\b"
-        ),
-        re.compile(rf"\d+\s*[年月日号]|\d{{4}}|{_MONTHS}", re.I),
-        0.6,
-    ),
-    "name": (
-        re.compile(
-            r"叫什么|什么名字|名字是|名称|哪部|\bwhat is it called\b|\bnamed?\b|\btitle\b|"
-            r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
-        ),
-        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]"),
-        0.8,
-    ),
-    "money": (
-        re.compile(
-            r"多少钱|花了|花费|费用|投资|预算|造价|票价|门票|\bcost|\bspend|\bspent|\bbudget|\bprice"
-        ),
-        re.compile(r"元|yuan|rmb", re.I),
-        0.5,
-    ),
-    "origin": (
-        re.compile(
-            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|\bborn\b|\bhometown\b|"
-            r"\bwhere (?:is|was|does|did) (?:he|she)\b.* (?:from|come)\b"
-        ),
-        re.compile(r"出生|籍贯|\bborn\b"),
-        0.5,
-    ),
-    "winner": (
-        re.compile(r"谁赢|赢了|冠军|获奖|得奖|第一名|名次|\bwon\b|\bwinners?\b|\bprize"),
-        re.compile(r"冠军|获奖|一等奖|第一名|\bwon\b|\bwinner"),
-        0.5,
-    ),
-    "contact": (
-        re.compile(
-            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|"
-            r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail"
-        ),
-        re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),
-        0.5,
-    ),
-    "area": (
-        re.compile(r"面积|占地|多大的地方|\bhow (?:big|large) is\b|\barea\b|\bsquare"),
-        re.compile(r"面积|平方米|亩|\bsquare|\barea\b", re.I),
-        0.5,
-    ),
-    "episodes": (
-        re.compile(r"几集|多少集|集数|\bepisodes?\b"),
-        re.compile(r"\d+\s*集|\bepisodes?\b", re.I),
-        0.5,
-    ),
-    "list": (
-        re.compile(
-            r"哪几|分别是|具体是哪|具体有哪|都有哪|都是哪|有哪些|包括哪|包含哪|"
-            r"\bwhich (two|three|four|five|six)\b|\bwhat are the\b|\blist\b"
-        ),
-        re.compile(r"、|[,，;；].*[,，;；]|,.*\band\b|“[^”]+”[^“]*“"),
-        0.7,
-    ),
-}
-
-
-_UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
-_ASKED_NOUN_RE = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{2})")
-_ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
-
-
-_FUNCTION_CHARS = str.maketrans(
-    dict.fromkeys("的了是有在和与及被把都也就还这那个么之对给中上下里", " ")
-)
-_ASKS_MENTION_RE = re.compile(  # a yes/no "does the article mention X?" question
-    r"(有没有|是否|有无)(提到|提及|说到|讲到|谈到|写到|提|说|讲|写)|"
-    r"(提到|提及|说到|讲到|谈到|写到|出现)了?\s*(吗|没|没有)"
-)
-_MENTION_RE = re.compile(r"提到|提及|说到|讲到|谈到|写到|出现|文章里|文中|里面|有没有|吗")
-_EN_HOW_MANY_RE = re.compile(r"\bhow many ([a-z]+(?: [a-z]+){0,2})")
-
-
-def asked_unit(norm: str, lang: Lang) -> str:
-    """What a "how many" question counts: a Chinese measure word (名, 家…) or the English
-    words after "how many" (up to the verb)."""
-    if lang == "zh":
-        m = _ASKED_UNIT_RE.search(norm) or _ASKED_NOUN_RE.search(norm)
-        return m.group(1) if m else ""
-    m = _EN_HOW_MANY_RE.search(norm)
-    if not m:
-        return ""
-    words = []
-    for word in m.group(1).split():
-        if word in EN_STOP:
-            break
-        words.append(stem(word))
-    return " ".join(words)
-
-
-def states_unit(answer: str, unit: str, lang: Lang) -> bool:
-    """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
-    any of the English words)?"""
-    if lang == "zh" and len(unit) == 1:
-        return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
-    if lang == "zh":  # 多少社区: a number followed closely by the noun
-        return bool(
-            re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer)
-        )
-    said = {stem(w) for w in normalize(answer).split()}
-    return any(w in said for w in unit.split())
-
-
-_REVERSE_WORDS_RE = re.compile(
-    rf"指的是|指的|代表|表示|数据|数字|意思|[{MEASURE_WORDS}万%近约逾余多是]"
-)
-
-
-def _bare_numbers(norm: str) -> frozenset[str]:
-    """The numbers of a question that asks only what they are ("66个是什么", "44万指的是
-    什么"), else an empty set."""
-    numbers = frozenset(t for t in norm.split() if is_number(t))
-    if not numbers:
-        return numbers
-    rest = _REVERSE_WORDS_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
-    left = [t for t in rest.split() if not is_number(t)]
-    return frozenset() if left else numbers
-
-
-def asked_kinds(norm: str) -> frozenset[str]:
-    """The kinds of fact a normalised question asks for."""
-    return frozenset(k for k, (asks, _, _) in ANSWER_KINDS.items() if asks.search(norm))
-
-
-def answer_kinds(answer: str) -> frozenset[str]:
-    """The kinds of fact an answer states."""
-    return frozenset(k for k, (_, says, _) in ANSWER_KINDS.items() if says.search(answer))
-
-
-def strip_question_words(norm: str) -> str:
-    """Replace question words and particles with spaces (content words stay)."""
-    return " ".join(_ZH_QW_RE.sub(" ", norm).split())
 
 
 def _segment(stretch: str) -> list[tuple[str, str]]:
