@@ -60,7 +60,7 @@ _MONTHS = (
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "quantity": (
         re.compile(
-            r"多少|几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
+            r"多少|(?<!哪)几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
             r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
             r"\bpercent|\brate\b"
         ),

@@ -1,0 +1,69 @@
+"""What a question asks for, from its wording alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.normalize import normalize, strip_fillers
+from bot.question_kinds import (
+    answer_kinds,
+    asked_kinds,
+    asked_unit,
+    asks_mention,
+    bare_numbers,
+    mentioned_content,
+    states_unit,
+)
+
+
+def norm(text: str) -> str:
+    return strip_fillers(normalize(text))
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("连云港有多少个爱国主义教育基地", {"quantity"}),
+        ("How many patriotic education bases are there?", {"quantity"}),
+        ("巾帼宣讲会是哪天办的", {"date"}),
+        ("When did the classroom open?", {"date"}),
+        ("4本必学书目是哪几本", {"list"}),
+        ("红色影片叫什么名字", {"name"}),
+        ("Which movie was shown?", {"name"}),
+        ("中央厨房花了多少钱", {"quantity", "money"}),
+        ("谢印参是哪里人", {"origin"}),
+        ("尹玉林的电话", {"contact"}),
+        ("开山岛在文章里被提到了吗", set()),
+    ],
+)
+def test_asked_kinds(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(norm(question)) == kinds
+
+
+def test_answer_kinds() -> None:
+    assert answer_kinds("连云港市有66个爱国主义教育基地。") >= {"quantity"}
+    assert "quantity" not in answer_kinds("谢印参是一名建筑工人。")  # 一名 is "a", not a count
+    assert "date" in answer_kinds("5月24日,赣榆区举办了宣讲会。")
+    assert "list" in answer_kinds("县区、市级机关、青少年3个宣讲分团")
+    assert "money" not in answer_kinds("新建了面积2000平方米的中央厨房")
+
+
+def test_units_must_match() -> None:
+    assert asked_unit(norm("新医药产业党建联盟有多少名党员"), "zh") == "名"
+    assert not states_unit("覆盖30家关联企业", "名", "zh")
+    assert states_unit("全市44万名中小学生", "人", "zh")  # 人 and 名 count people alike
+    assert asked_unit(norm("海州区有多少个社区"), "zh") == "社区"
+    assert not states_unit("新建了面积2000平方米的居家养老中央厨房配送中心", "社区", "zh")
+    unit = asked_unit(norm("How many members does the alliance have?"), "en")
+    assert unit == "member"
+    assert not states_unit("It covers 30 related companies.", unit, "en")
+
+
+def test_look_up_questions() -> None:
+    assert asks_mention(normalize("文章里有没有提到开山岛"))
+    assert asks_mention(normalize("開山島在文章裡被提到了嗎"))
+    assert not asks_mention(normalize("文中提到的工友叫什么名字"))
+    assert mentioned_content(norm("文章里有没有提到开山岛")) == ["开山岛"]
+    assert bare_numbers(norm("66个是什么")) == {"66"}
+    assert bare_numbers(norm("44万指的是什么")) == {"44"}
+    assert bare_numbers(norm("2020年连云港有多少个基地")) == frozenset()
