@@ -181,14 +181,14 @@ class Matcher:
         self._zh_bigrams = frozenset(
             t for t in self._index["zh"].vocab_words if is_han(t) and len(t) == 2
         )
-        # Homophone typos are judged against bigrams the base uses at least twice: a
+        # Homophone and swap typos are judged against bigrams the base uses twice or more: a
         # one-off bigram is often a cut across two words and would excuse real new words.
         counts = Counter(
             run[i : i + 2] for run in self._zh_text.split() for i in range(len(run) - 1)
         )
-        self._zh_pinyin_bigrams = frozenset(
-            p for b, c in counts.items() if c >= 2 and is_han(b) for p in self._pinyin_key(b)
-        )
+        frequent = [b for b, c in counts.items() if c >= 2 and is_han(b)]
+        self._zh_pinyin_bigrams = frozenset(p for b in frequent for p in self._pinyin_key(b))
+        self._zh_swapped_bigrams = frozenset(b[::-1] for b in frequent)
         self._en_long_words = sorted(
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
         )
@@ -306,7 +306,7 @@ class Matcher:
 
     def _known_pair(self, pair: str) -> bool:
         """A bigram of the base, or a homophone or swapped-character typo of one."""
-        if pair in self._zh_bigrams or pair[::-1] in self._zh_bigrams:
+        if pair in self._zh_bigrams or pair in self._zh_swapped_bigrams:
             return True
         return any(k in self._zh_pinyin_bigrams for k in self._pinyin_key(pair))
 
