@@ -17,7 +17,7 @@ from bot.evaluation import Report, evaluate, format_report, load_cases
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 TARGET = {"answered": 95.0, "refused": 95.0}  # the targets
-FLOOR = {"answered": 83.0, "refused": 88.0}  # 85.4 / 90.4 reached on 2026-11-29, minus a margin
+FLOOR = {"answered": 86.0, "refused": 90.0}  # 88.9 / 92.3 reached on 2026-11-29, minus a margin
 
 
 @pytest.fixture(scope="module")
