@@ -33,7 +33,7 @@ from telegram.ext import (
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.stats import StatsStore
-from bot.telegram import handlers
+from bot.telegram import admin, handlers
 from bot.telegram.access import ADMIN_COMMANDS
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
@@ -123,9 +123,9 @@ def add_handlers(app: Application) -> None:
         "source": handlers.on_source,
         "privacy": handlers.on_privacy,
         "ask": handlers.on_ask,
-        "reload": handlers.on_reload,
-        "stats": handlers.on_stats,
-        "unanswered": handlers.on_unanswered,
+        "reload": admin.on_reload,
+        "stats": admin.on_stats,
+        "unanswered": admin.on_unanswered,
     }
     for name, callback in command.items():
         # CommandHandler accepts /name and /name@ThisBot, and ignores /name@OtherBot.

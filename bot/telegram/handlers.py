@@ -1,4 +1,5 @@
-"""Telegram update handlers: questions, reader commands, buttons, admin commands, errors.
+"""Telegram update handlers: questions, reader commands, buttons, errors (admin commands
+are in :mod:`bot.telegram.admin`).
 
 Everything the handlers need lives in ``context.bot_data`` (see
 :func:`bot.telegram.app.build_application`): ``settings``, ``engine``, ``store``, ``flood``
@@ -13,9 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from functools import wraps
-from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -30,21 +29,19 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.engine import Engine, ReloadSummary
-from bot.knowledge import KnowledgeError
+from bot.engine import Engine
 from bot.model import Lang
 from bot.settings import Settings
-from bot.stats import Counts, StatsStore, Unanswered
+from bot.stats import StatsStore
 from bot.telegram import callbacks, render
 from bot.telegram.access import is_admin
 from bot.telegram.flood import Verdict
-from bot.telegram.render import Block, Reply, Span
+from bot.telegram.render import Reply
 from bot.telegram.texts import plain, t, ui_lang
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer messages get a polite "too long"
-MAX_PROBLEMS_SHOWN = 30  # of a failed reload
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -54,15 +51,15 @@ Handler = Callable[[Update, Context], Awaitable[None]]
 # ---------------------------------------------------------------------------- plumbing
 
 
-def _settings(context: Context) -> Settings:
+def settings_of(context: Context) -> Settings:
     return context.bot_data["settings"]
 
 
-def _engine(context: Context) -> Engine:
+def engine_of(context: Context) -> Engine:
     return context.bot_data["engine"]
 
 
-def _store(context: Context) -> StatsStore:
+def store_of(context: Context) -> StatsStore:
     return context.bot_data["store"]
 
 
@@ -176,7 +173,7 @@ def admin_only(handler: Handler) -> Handler:
     @wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
         user = update.effective_user
-        if not is_admin(user.id if user else None, _settings(context)):
+        if not is_admin(user.id if user else None, settings_of(context)):
             log.info("refused admin command from user=%s", user.id if user else None)
             await respond_text(update, context, t("not_admin", user_lang(update)))
             return
@@ -200,7 +197,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
             update, context, t("too_long", user_lang(update), limit=MAX_QUESTION_CHARS)
         )
         return
-    engine = _engine(context)
+    engine = engine_of(context)
     result = engine.ask(question)
     reply = render.result_reply(result, engine.kb)
     user = update.effective_user
@@ -216,7 +213,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     # Count first (so /stats right after the answer sees it), write in the store's thread.
     status = "smalltalk" if result.smalltalk else result.status
     try:
-        written = _store(context).record_nowait(
+        written = store_of(context).record_nowait(
             status, result.lang, None if result.smalltalk else question
         )
     except RuntimeError:  # the store is closed: shutting down
@@ -318,7 +315,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
 async def on_start(update: Update, context: Context) -> None:
     lang = user_lang(update)
     reply = render.start_reply(
-        _engine(context).kb,
+        engine_of(context).kb,
         lang,
         group=is_group(update.effective_chat),
         username=context.bot.username or "",
@@ -331,19 +328,19 @@ async def on_help(update: Update, context: Context) -> None:
     lang = user_lang(update)
     text = t("help", lang, username=context.bot.username or "")
     user = update.effective_user
-    if is_admin(user.id if user else None, _settings(context)):
+    if is_admin(user.id if user else None, settings_of(context)):
         text += "\n\n" + t("help_admin", lang)
     await respond_text(update, context, text)
 
 
 @guarded
 async def on_topics(update: Update, context: Context) -> None:
-    await respond(update, context, render.sections_reply(_engine(context).kb, user_lang(update)))
+    await respond(update, context, render.sections_reply(engine_of(context).kb, user_lang(update)))
 
 
 @guarded
 async def on_source(update: Update, context: Context) -> None:
-    await respond(update, context, render.source_reply(_engine(context).kb, user_lang(update)))
+    await respond(update, context, render.source_reply(engine_of(context).kb, user_lang(update)))
 
 
 @guarded
@@ -360,7 +357,7 @@ async def on_callback(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or not await admit(update, context):
         return
-    kb = _engine(context).kb
+    kb = engine_of(context).kb
     cb = callbacks.parse(query.data)
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
     if cb is None:
@@ -417,146 +414,6 @@ async def _show(update: Update, context: Context, reply: Reply) -> None:
             log.info("could not edit a browsing message (%s); sending a new one", exc)
     chat_id = message.chat.id if message is not None else query.from_user.id
     await send(context, chat_id, reply)
-
-
-# ---------------------------------------------------------------------------- admins
-
-
-async def reload_knowledge(engine: Engine) -> ReloadSummary:
-    """Re-read, validate and swap the knowledge base in a worker thread (the event loop
-    keeps answering with the old base meanwhile). Raises ``KnowledgeError``."""
-    summary = await asyncio.to_thread(engine.reload)
-    log.info(
-        "knowledge base reloaded: %d entries, version %s (was %s), added %s, removed %s, "
-        "changed %s",
-        summary.entries,
-        summary.version,
-        summary.previous_version,
-        list(summary.added),
-        list(summary.removed),
-        list(summary.changed),
-    )
-    return summary
-
-
-def _ids(ids: tuple[str, ...], lang: Lang, limit: int = 40) -> str:
-    if not ids:
-        return plain("none", lang)
-    shown = ", ".join(ids[:limit])
-    return shown + (f" … (+{len(ids) - limit})" if len(ids) > limit else "")
-
-
-def reload_summary_html(summary: ReloadSummary, lang: Lang) -> str:
-    return t(
-        "reload_ok",
-        lang,
-        entries=summary.entries,
-        version=summary.version,
-        previous=summary.previous_version,
-        added=_ids(summary.added, lang),
-        removed=_ids(summary.removed, lang),
-        changed=_ids(summary.changed, lang),
-    )
-
-
-def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> list[Block]:
-    problems = error.problems
-    blocks: list[Block] = [render.raw(t("reload_failed", lang, n=len(problems), version=version))]
-    blocks += [(Span(f"• {p}"),) for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        blocks.append(render.raw(t("reload_more", lang, n=len(problems) - MAX_PROBLEMS_SHOWN)))
-    return blocks
-
-
-@guarded
-@admin_only
-async def on_reload(update: Update, context: Context) -> None:
-    """/reload: validate and swap the knowledge base; report the changes or the problems."""
-    lang = user_lang(update)
-    engine = _engine(context)
-    try:
-        summary = await reload_knowledge(engine)
-    except KnowledgeError as exc:
-        log.warning("reload refused: %d problem(s); the old base keeps serving", len(exc.problems))
-        blocks = reload_problems_blocks(exc, engine.kb.version, lang)
-        await respond(update, context, Reply(render.to_messages(blocks)))
-        return
-    except Exception as exc:  # e.g. an unreadable directory: report, keep serving
-        log.exception("reload failed")
-        await respond_text(update, context, t("reload_crashed", lang, error=type(exc).__name__))
-        return
-    await respond_text(update, context, reload_summary_html(summary, lang))
-
-
-def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
-    values: dict[str, Any] = {f"s_{k}": v for k, v in counts.since_start.items()}
-    values |= {f"t_{k}": v for k, v in counts.total.items()}
-    return t(
-        "stats",
-        lang,
-        started=_when(counts.started_at),
-        entries=len(engine.kb.entries),
-        version=engine.kb.version,
-        **values,
-    )
-
-
-@guarded
-@admin_only
-async def on_stats(update: Update, context: Context) -> None:
-    """/stats: questions answered / ambiguous / unanswered, since start and in total."""
-    counts = await _store(context).counts()
-    await respond_text(update, context, stats_html(counts, _engine(context), user_lang(update)))
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def unanswered_blocks(
-    top: list[Unanswered], unclear: list[Unanswered], days: int, lang: Lang
-) -> list[Block]:
-    blocks: list[Block] = [render.raw(t("unanswered", lang, days=days))]
-    for title, rows in ((None, top), ("unclear", unclear)):
-        if title:
-            blocks += [render.line(""), render.raw(t(title, lang))]
-        if not rows:
-            blocks.append(render.raw(t("unanswered_none", lang)))
-        for n, row in enumerate(rows, 1):
-            times = plain("times", lang, n=row.count, last=_when(row.last_seen))
-            blocks.append((Span(f"{n}. "), Span(row.text), Span(f" — {times}", "i")))
-    return blocks
-
-
-def _int_arg(value: str, low: int, high: int) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
-
-
-@guarded
-@admin_only
-async def on_unanswered(update: Update, context: Context) -> None:
-    """/unanswered [count] [days]: the most frequent recent questions the bot could not
-    answer (private chats only: question texts are not shown in groups)."""
-    lang = user_lang(update)
-    if is_group(update.effective_chat):
-        await respond_text(update, context, t("private_only", lang))
-        return
-    args = context.args or []
-    limit, days = 10, 30
-    if args:
-        parsed = [
-            _int_arg(args[0], 1, 50),
-            _int_arg(args[1], 1, 365) if len(args) > 1 else days,
-        ]
-        if len(args) > 2 or None in parsed:
-            await respond_text(update, context, t("unanswered_usage", lang))
-            return
-        limit, days = parsed  # type: ignore[assignment]
-    store = _store(context)
-    top = await store.top_unanswered(limit, days, ("no_match",))
-    unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
-    blocks = unanswered_blocks(top, unclear, days, lang)
-    await respond(update, context, Reply(render.to_messages(blocks)))
 
 
 # ---------------------------------------------------------------------------- errors

@@ -162,7 +162,7 @@ def _install_sighup(app: Application) -> None:
 
 async def _reload_on_signal(app: Application) -> None:
     from bot.knowledge import KnowledgeError
-    from bot.telegram.handlers import reload_knowledge
+    from bot.telegram.admin import reload_knowledge
 
     log.info("SIGHUP: reloading the knowledge base")
     try:

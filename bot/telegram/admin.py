@@ -1,0 +1,170 @@
+"""Admin commands: /reload, /stats and /unanswered (refused for everyone else)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+
+from bot.engine import Engine, ReloadSummary
+from bot.knowledge import KnowledgeError
+from bot.model import Lang
+from bot.stats import Counts, Unanswered
+from bot.telegram import render
+from bot.telegram.handlers import (
+    Context,
+    admin_only,
+    engine_of,
+    guarded,
+    is_group,
+    respond,
+    respond_text,
+    store_of,
+    user_lang,
+)
+from bot.telegram.render import Block, Reply, Span
+from bot.telegram.texts import plain, t
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS_SHOWN = 30  # of a failed reload
+
+
+async def reload_knowledge(engine: Engine) -> ReloadSummary:
+    """Re-read, validate and swap the knowledge base in a worker thread (the event loop
+    keeps answering with the old base meanwhile). Raises ``KnowledgeError``."""
+    summary = await asyncio.to_thread(engine.reload)
+    log.info(
+        "knowledge base reloaded: %d entries, version %s (was %s), added %s, removed %s, "
+        "changed %s",
+        summary.entries,
+        summary.version,
+        summary.previous_version,
+        list(summary.added),
+        list(summary.removed),
+        list(summary.changed),
+    )
+    return summary
+
+
+def _ids(ids: tuple[str, ...], lang: Lang, limit: int = 40) -> str:
+    if not ids:
+        return plain("none", lang)
+    shown = ", ".join(ids[:limit])
+    return shown + (f" … (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def reload_summary_html(summary: ReloadSummary, lang: Lang) -> str:
+    return t(
+        "reload_ok",
+        lang,
+        entries=summary.entries,
+        version=summary.version,
+        previous=summary.previous_version,
+        added=_ids(summary.added, lang),
+        removed=_ids(summary.removed, lang),
+        changed=_ids(summary.changed, lang),
+    )
+
+
+def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> list[Block]:
+    problems = error.problems
+    blocks: list[Block] = [render.raw(t("reload_failed", lang, n=len(problems), version=version))]
+    blocks += [(Span(f"• {p}"),) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        blocks.append(render.raw(t("reload_more", lang, n=len(problems) - MAX_PROBLEMS_SHOWN)))
+    return blocks
+
+
+@guarded
+@admin_only
+async def on_reload(update: Update, context: Context) -> None:
+    """/reload: validate and swap the knowledge base; report the changes or the problems."""
+    lang = user_lang(update)
+    engine = engine_of(context)
+    try:
+        summary = await reload_knowledge(engine)
+    except KnowledgeError as exc:
+        log.warning("reload refused: %d problem(s); the old base keeps serving", len(exc.problems))
+        blocks = reload_problems_blocks(exc, engine.kb.version, lang)
+        await respond(update, context, Reply(render.to_messages(blocks)))
+        return
+    except Exception as exc:  # e.g. an unreadable directory: report, keep serving
+        log.exception("reload failed")
+        await respond_text(update, context, t("reload_crashed", lang, error=type(exc).__name__))
+        return
+    await respond_text(update, context, reload_summary_html(summary, lang))
+
+
+def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
+    values: dict[str, Any] = {f"s_{k}": v for k, v in counts.since_start.items()}
+    values |= {f"t_{k}": v for k, v in counts.total.items()}
+    return t(
+        "stats",
+        lang,
+        started=_when(counts.started_at),
+        entries=len(engine.kb.entries),
+        version=engine.kb.version,
+        **values,
+    )
+
+
+@guarded
+@admin_only
+async def on_stats(update: Update, context: Context) -> None:
+    """/stats: questions answered / ambiguous / unanswered, since start and in total."""
+    counts = await store_of(context).counts()
+    await respond_text(update, context, stats_html(counts, engine_of(context), user_lang(update)))
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def unanswered_blocks(
+    top: list[Unanswered], unclear: list[Unanswered], days: int, lang: Lang
+) -> list[Block]:
+    blocks: list[Block] = [render.raw(t("unanswered", lang, days=days))]
+    for title, rows in ((None, top), ("unclear", unclear)):
+        if title:
+            blocks += [render.line(""), render.raw(t(title, lang))]
+        if not rows:
+            blocks.append(render.raw(t("unanswered_none", lang)))
+        for n, row in enumerate(rows, 1):
+            times = plain("times", lang, n=row.count, last=_when(row.last_seen))
+            blocks.append((Span(f"{n}. "), Span(row.text), Span(f" — {times}", "i")))
+    return blocks
+
+
+def _int_arg(value: str, low: int, high: int) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
+
+
+@guarded
+@admin_only
+async def on_unanswered(update: Update, context: Context) -> None:
+    """/unanswered [count] [days]: the most frequent recent questions the bot could not
+    answer (private chats only: question texts are not shown in groups)."""
+    lang = user_lang(update)
+    if is_group(update.effective_chat):
+        await respond_text(update, context, t("private_only", lang))
+        return
+    args = context.args or []
+    limit, days = 10, 30
+    if args:
+        parsed = [
+            _int_arg(args[0], 1, 50),
+            _int_arg(args[1], 1, 365) if len(args) > 1 else days,
+        ]
+        if len(args) > 2 or None in parsed:
+            await respond_text(update, context, t("unanswered_usage", lang))
+            return
+        limit, days = parsed  # type: ignore[assignment]
+    store = store_of(context)
+    top = await store.top_unanswered(limit, days, ("no_match",))
+    unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
+    blocks = unanswered_blocks(top, unclear, days, lang)
+    await respond(update, context, Reply(render.to_messages(blocks)))
