@@ -479,7 +479,19 @@ class Matcher:
             and top.score >= cfg.clear_lead_threshold
             and gap >= cfg.clear_lead_gap
         )
-        if mention or confident or clear_lead:
+        # Close runners-up that quote the very same sentence are no real choice: the reader
+        # sees the same citation whichever is picked.
+        rivals = [c for c in candidates[1:] if c.score > top.score - cfg.clear_lead_gap]
+        same_source = (
+            not unknown
+            and not top.lacks_kind
+            and top.score >= cfg.answer_threshold
+            and bool(rivals)
+            and all(
+                self.entries[c.entry].citation == self.entries[top.entry].citation for c in rivals
+            )
+        )
+        if mention or confident or clear_lead or same_source:
             entry = self.entries[top.entry]
             return MatchResult(
                 question, "answered", lang, entry, score, extra=extra, reason="answered"
