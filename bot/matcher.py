@@ -290,7 +290,12 @@ class Matcher:
             elif len(tok) > 2 and tok not in EN_STOP and tok not in EN_QUESTION_WORDS:
                 t = stem(tok)
                 if t not in en_vocab and t not in zh_vocab and not self._near_en_word(t):
-                    unknown.append((tok, "N" if tok in names else EN_LOWER_CLASS))
+                    unknown.append(
+                        (
+                            tok,
+                            "N" if tok in names else "F" if tok.endswith("ly") else EN_LOWER_CLASS,
+                        )
+                    )
         return unknown
 
     def _near_en_word(self, word: str) -> bool:
