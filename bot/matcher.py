@@ -266,7 +266,8 @@ class Matcher:
         class: N (noun, name, place, time, or not a common word), V (verb) or F.
 
         English has no part-of-speech table here: an unknown English word counts as a noun
-        when the reader capitalised it mid-sentence (a name: Nanjing, GDP), else as a verb.
+        when the reader capitalised it mid-sentence (a name: Nanjing, GDP), as nothing when it
+        is an adverb in -ly, else as a verb.
         """
         names = {m.lower() for m in _CAPITALISED_RE.findall(raw)}
         zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
