@@ -379,7 +379,8 @@ class Matcher:
         """Decide which entry, if any, answers ``question``."""
         text = question[:MAX_QUESTION_CHARS]
         lang: Lang = "en" if detect_lang(text) == "en" else "zh"
-        norm = strip_fillers(normalize(text))
+        normalized = normalize(text)
+        norm = strip_fillers(normalized)
         if not norm:
             return MatchResult(question, "no_match", lang, reason="empty")
         kind = smalltalk_kind(norm)
@@ -397,7 +398,7 @@ class Matcher:
         for c in candidates:
             c.score *= penalty
         lookup = False
-        says = self._lookup(norm, text) if not unknown and lang == "zh" else None
+        says = self._lookup(norm, normalized) if not unknown and lang == "zh" else None
         if says is not None:
             found = [c for c in candidates if says(c.entry)]
             candidates = found + [c for c in candidates if c not in found]
@@ -528,12 +529,12 @@ class Matcher:
             question, "no_match", lang, score=score, reason="below threshold", extra=extra
         )
 
-    def _lookup(self, norm: str, text: str) -> Callable[[int], bool] | None:
+    def _lookup(self, norm: str, normalized: str) -> Callable[[int], bool] | None:
         """For questions that only look a thing up, a test of which entries (by index) say
         it; then the best of those answers, however many entries say it:
         "does the article mention X?" (entries quoting X) and "66个是什么?" (entries whose
         answer has the number)."""
-        if asks_mention(normalize(text)):
+        if asks_mention(normalized):
             return lambda i: self._mentioned_by(norm, self.entries[i])
         numbers = bare_numbers(norm)
         if numbers:
