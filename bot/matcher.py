@@ -69,7 +69,6 @@ SHORTLIST = 12  # entries reranked per question
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
-EN_LOWER_CLASS = "V"  # class of an unknown English word the reader did not capitalise
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
 
 
@@ -108,6 +107,13 @@ class MatchConfig:
 def _pinyin_table() -> dict[str, str]:
     text = resources.files("bot").joinpath("data/pinyin.txt").read_text(encoding="utf-8")
     return {line[0]: line[1:] for line in text.splitlines() if len(line) > 1}
+
+
+@lru_cache(maxsize=1)
+def _en_lexicon() -> dict[str, str]:
+    """English words that cannot be nouns -> V (verb) or F (adjective, adverb)."""
+    text = resources.files("bot").joinpath("data/en_lexicon.txt").read_text(encoding="utf-8")
+    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
 
 
 @lru_cache(maxsize=1)
@@ -265,11 +271,12 @@ class Matcher:
         """Words of the question that the knowledge base never mentions, each with its
         class: N (noun, name, place, time, or not a common word), V (verb) or F.
 
-        English has no part-of-speech table here: an unknown English word counts as a noun
-        when the reader capitalised it mid-sentence (a name: Nanjing, GDP), as nothing when it
-        is an adverb in -ly, else as a verb.
+        An unknown English word counts as a noun when the reader capitalised it mid-sentence
+        (a name: Nanjing, GDP); otherwise ``bot/data/en_lexicon.txt`` tells verbs, adjectives
+        and adverbs from nouns (see ``_en_class``).
         """
         names = {m.lower() for m in _CAPITALISED_RE.findall(raw)}
+        agent = lang == "en" and bool(_AGENT_RE.match(norm))  # "who did X?"
         zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
         text = norm if lang == "en" else strip_question_words(norm)
         unknown: list[tuple[str, str]] = []
@@ -294,10 +301,17 @@ class Matcher:
                     unknown.append(
                         (
                             tok,
-                            "N" if tok in names else "F" if tok.endswith("ly") else EN_LOWER_CLASS,
+                            "N" if tok in names else self._en_class(tok, agent),
                         )
                     )
         return unknown
+
+    @staticmethod
+    def _en_class(word: str, agent: bool) -> str:
+        """N for a noun or a word no table knows; a verb only counts (V) in "who did X?",
+        where it names the deed asked about; adjectives and adverbs never count (F)."""
+        cls = _en_lexicon().get(word, "N")
+        return "F" if cls == "V" and not agent else cls
 
     def _near_en_word(self, word: str) -> bool:
         """A known English word within a typo of ``word`` (for words of 5+ letters)."""
@@ -551,6 +565,7 @@ class Matcher:
 
 
 _CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
+_AGENT_RE = re.compile(r"(?:and |so )?(?:who|by whom)\b")
 
 
 def _segment(stretch: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.matcher import MatchConfig, Matcher
-from bot.normalize import to_simplified
+from bot.normalize import normalize, to_simplified
 
 zhconv = pytest.importorskip("zhconv")
 
@@ -109,3 +109,20 @@ def test_ambiguous_results_offer_at_most_three_distinct_suggestions(engine) -> N
 def test_very_long_input_is_handled(engine) -> None:
     result = engine.ask("连云港" * 5000)
     assert result.status in {"answered", "ambiguous", "no_match"}
+
+
+def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
+    matcher = Matcher(kb)
+
+    def classes(question: str) -> dict[str, str]:
+        return dict(matcher.unknown_words(normalize(question), "en", question))
+
+    # Another verb or adjective for what the base says is just another way of asking...
+    assert Matcher._en_class("organise", agent=False) == "F"
+    assert Matcher._en_class("famous", agent=False) == "F"
+    assert classes("Which famous contest?") == {"famous": "F"}
+    # ...but a noun the base never uses is a different subject, and in "who did X?" the
+    # verb names the deed asked about.
+    assert Matcher._en_class("directed", agent=True) == "V"
+    assert classes("Who directed the population census?")["population"] == "N"
+    assert classes("Tell me about Hangzhou, please")["hangzhou"] == "N"
