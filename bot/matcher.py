@@ -57,6 +57,8 @@ from bot.question_kinds import (
     asked_unit,
     asks_mention,
     bare_numbers,
+    enumeration_asked,
+    lists_items,
     mentioned_content,
     states_unit,
     strip_question_words,
@@ -442,6 +444,7 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
+        listed = enumeration_asked(norm, lang)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
             unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
         out: list[_Candidate] = []
@@ -463,6 +466,9 @@ class Matcher:
             if unit and not states_unit(self.entries[entry_index].answer.get(lang, ""), unit, lang):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
+            if listed and not lists_items(self.entries[entry_index].answer.get(lang, ""), listed):
+                s *= 0.6  # "7名青年党员叫什么名字": the answer only counts them
+                lacking = lacking | {"enumeration"}
             out.append(_Candidate(s, entry_index, bool(lacking)))
         out.sort(key=lambda c: c.score, reverse=True)
         return out

@@ -80,7 +80,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"叫什么|什么名字|名字是|名称|哪部|\bwhat is it called\b|\bnamed?\b|\btitle\b|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
-        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与,，]"),
+        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]"),  # a title, or a list of names
         0.8,
     ),
     "money": (
@@ -202,6 +202,41 @@ def bare_numbers(norm: str) -> frozenset[str]:
     rest = _REVERSE_WORDS_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
     left = [t for t in rest.split() if not is_number(t)]
     return frozenset() if left else numbers
+
+
+_EN_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+_LIST_ASK_ZH = r"哪些|哪几|分别|名字|名称|叫什么|都有哪|包括哪|包含哪|有哪"
+_COUNTED_ZH_RE = re.compile(
+    rf"(\d+)\s*[{MEASURE_WORDS}].*(?:{_LIST_ASK_ZH})|(?:{_LIST_ASK_ZH}).*?(\d+)\s*[{MEASURE_WORDS}]"
+)
+_COUNTED_EN_RE = re.compile(
+    rf"\b(?:which|what (?:are|were)|name|names|list|who (?:are|were))(?: all)?(?: the| its| their)?"
+    rf" (\d+|{'|'.join(_EN_NUMBERS)}) [a-z]"
+)
+_ITEM_SEPARATORS_RE = re.compile(r"[、,，;；]|\band\b|[和与及]")
+
+
+def enumeration_asked(norm: str, lang: Lang) -> int:
+    """How many things a question asks to have listed or named ("7名青年党员叫什么名字",
+    "30家关联企业都有哪些", "what are the six contests"): 0 when it asks for no list."""
+    if lang == "zh":
+        m = _COUNTED_ZH_RE.search(norm)
+        n = (m.group(1) or m.group(2)) if m else ""
+    else:
+        m = _COUNTED_EN_RE.search(norm)
+        n = m.group(1) if m else ""
+    count = int(n) if n.isdigit() else _EN_NUMBERS.get(n, 0)
+    return count if count >= 2 else 0
+
+
+def lists_items(answer: str, count: int) -> bool:
+    """Could ``answer`` list ``count`` things (enough separators between items)?"""
+    return len(_ITEM_SEPARATORS_RE.findall(answer)) + 1 >= count
 
 
 def asked_kinds(norm: str) -> frozenset[str]:

@@ -11,6 +11,8 @@ from bot.question_kinds import (
     asked_unit,
     asks_mention,
     bare_numbers,
+    enumeration_asked,
+    lists_items,
     mentioned_content,
     states_unit,
 )
@@ -67,3 +69,26 @@ def test_look_up_questions() -> None:
     assert bare_numbers(norm("66个是什么")) == {"66"}
     assert bare_numbers(norm("44万指的是什么")) == {"44"}
     assert bare_numbers(norm("2020年连云港有多少个基地")) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "count"),
+    [
+        ("参加剧本演绎的7名青年党员叫什么名字", "zh", 7),
+        ("30家关联企业都有哪些", "zh", 30),
+        ("连云港成立的三个宣讲分团分别是什么", "zh", 3),  # 三个 -> 3
+        ("What are the six contests in Guanyun's competition?", "en", 6),
+        ("Which 7 young members took part?", "en", 7),
+        ("66个是什么", "zh", 0),  # what a number refers to, not a list
+        ("连云港有多少个爱国主义教育基地", "zh", 0),
+        ("Which county organised the six contests?", "en", 0),  # "which" asks for the county
+    ],
+)
+def test_enumeration_asked(question: str, lang: str, count: int) -> None:
+    assert enumeration_asked(normalize(question), lang) == count
+
+
+def test_lists_items() -> None:
+    assert lists_items("成立县区、市级机关、青少年3个宣讲分团", 3)
+    assert not lists_items("7名青年党员体验了一场“红色剧本演绎”。", 7)
+    assert lists_items("the counties and districts, the city's bodies and the young", 3)
