@@ -200,7 +200,7 @@ class Matcher:
         self._en_long_words = sorted(
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
         )
-        _lexicon()  # load now rather than on the first question
+        _lexicon(), _en_lexicon()  # load now rather than on the first question
 
     # ----------------------------------------------------------------- indexing
     def terms(self, norm: str, lang: Lang) -> list[str]:

@@ -27,6 +27,8 @@ def test_fillers_are_dropped_but_question_words_kept() -> None:
 def test_ways_of_asking_the_same_thing_become_one() -> None:
     assert normalize("巾帼宣讲会日期") == normalize("巾帼宣讲会何时") == normalize("巾帼宣讲会哪天")
     assert normalize("宣讲分团有几个") == normalize("宣讲分团有多少")
+    assert normalize("在哪儿宣誓") == normalize("在哪里宣誓")
+    assert "在哪些" in normalize("分布在哪些省份")  # "which ones", not "where"
 
 
 @pytest.mark.parametrize(
