@@ -71,6 +71,7 @@ SHORTLIST = 12  # entries reranked per question
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
+JUNK_PAIR_WEIGHT = 0.3  # share of the weight for an unknown character pair that is no word
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
 
 
@@ -265,8 +266,15 @@ class Matcher:
 
     @staticmethod
     def _w(term: str, index: _LangIndex) -> float:
+        """A term's weight: its IDF, or for a term the base never uses, the rarest weight,
+        much less for a character pair that is no word at all (的第, 一作: cuts across
+        words, or a typo) and so says little about what is asked."""
         w = index.weights.get(term)
-        return w if w is not None else index.max_idf * KIND_WEIGHT[_term_kind(term)]
+        if w is not None:
+            return w
+        kind = _term_kind(term)
+        junk = kind == "bi" and term not in _lexicon()
+        return index.max_idf * KIND_WEIGHT[kind] * (JUNK_PAIR_WEIGHT if junk else 1.0)
 
     # ----------------------------------------------------------------- guards
     def unknown_words(self, norm: str, lang: Lang, raw: str = "") -> list[tuple[str, str]]:

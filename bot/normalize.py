@@ -142,6 +142,7 @@ ZH_SYNONYMS |= {
     **dict.fromkeys("哪位 是谁 什么人 啥人".split(), "谁"),
     **dict.fromkeys("在哪里 在哪儿 在哪 哪里 哪儿 什么地方 啥地方 何地 何处".split(), "哪里"),
     **{w: w for w in "在哪些 在哪个 在哪家 在哪一 在哪几 在哪位".split()},  # not 在哪 -> 哪里些
+    **{w: w for w in "第几个 第几家 第几位 第几名 第几项".split()},  # an ordinal, not 几个 -> 多少
     "啥": "什么",
     **dict.fromkeys("干啥 干嘛 干什么 搞啥 做啥 弄啥".split(), "做什么"),
     "哪几个": "哪几",  # not 哪 + 几个 -> 哪多少

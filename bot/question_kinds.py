@@ -60,11 +60,16 @@ _MONTHS = (
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "quantity": (
         re.compile(
-            r"多少|(?<!哪)几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
+            r"多少|(?<![哪第])几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
             r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
             r"\bpercent|\brate\b"
         ),
         re.compile(rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|{_EN_COUNT}", re.I),
+        0.6,
+    ),
+    "ordinal": (
+        re.compile(r"第几|排名|名列|\bwhich place\b|\branks?\b|\branked\b"),
+        re.compile(r"首|第[一二三四五六七八九十\d]|率先|前列|\bfirst\b|\branks?\b", re.I),
         0.6,
     ),
     "date": (
@@ -135,10 +140,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
 _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 
 
-_ASKED_NOUN_RE = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{2})")
+_ASKED_NOUN_RE = re.compile(r"(?<!第)(?:多少|几)([\u4e00-\u9fff]{2})")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?:多少|几)([名人位家条项本处场件份所支座篇])")
+_ASKED_UNIT_RE = re.compile(r"(?<!第)(?:多少|几)([名人位家条项本处场件份所支座篇])")
 
 
 _FUNCTION_CHARS = str.maketrans(

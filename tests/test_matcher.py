@@ -126,3 +126,10 @@ def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
     assert Matcher._en_class("directed", agent=True) == "V"
     assert classes("Who directed the population census?")["population"] == "N"
     assert classes("Tell me about Hangzhou, please")["hangzhou"] == "N"
+
+
+def test_unknown_pairs_that_are_no_word_weigh_little(kb) -> None:
+    matcher = Matcher(kb)
+    index = matcher._index["zh"]
+    # 的第 only cuts across words; 宇航 is a word the base never uses (a different subject).
+    assert matcher._w("的第", index) < 0.5 * matcher._w("宇航", index)

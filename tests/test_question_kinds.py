@@ -36,6 +36,7 @@ def norm(text: str) -> str:
         ("谢印参是哪里人", {"origin"}),
         ("尹玉林的电话", {"contact"}),
         ("开山岛在文章里被提到了吗", set()),
+        ("宣讲分团在全省是第几家成立的", {"ordinal"}),  # first, second...: not a count
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:
@@ -48,6 +49,7 @@ def test_answer_kinds() -> None:
     assert "date" in answer_kinds("5月24日,赣榆区举办了宣讲会。")
     assert "list" in answer_kinds("县区、市级机关、青少年3个宣讲分团")
     assert "money" not in answer_kinds("新建了面积2000平方米的中央厨房")
+    assert "ordinal" in answer_kinds("连云港在全省首家成立了宣讲分团")
 
 
 def test_units_must_match() -> None:
@@ -55,6 +57,7 @@ def test_units_must_match() -> None:
     assert not states_unit("覆盖30家关联企业", "名", "zh")
     assert states_unit("全市44万名中小学生", "人", "zh")  # 人 and 名 count people alike
     assert asked_unit(norm("海州区有多少个社区"), "zh") == "社区"
+    assert asked_unit(norm("连云港是第几家成立的"), "zh") == ""
     assert not states_unit("新建了面积2000平方米的居家养老中央厨房配送中心", "社区", "zh")
     unit = asked_unit(norm("How many members does the alliance have?"), "en")
     assert unit == "member"
