@@ -186,6 +186,11 @@ class Matcher:
             + [normalize(q) for e in kb.entries for q in e.questions.get("zh", ())]
             + [normalize(e.answer.get("zh", "")) for e in kb.entries]
         )
+        self._en_text = " ".join(  # all English the base says, for phrases like "last year"
+            normalize(t)
+            for e in kb.entries
+            for t in (*e.questions.get("en", ()), e.answer.get("en", ""))
+        )
         self._index: dict[Lang, _LangIndex] = {lang: self._build(lang) for lang in LANGS}
         self._zh_bigrams = frozenset(
             t for t in self._index["zh"].vocab_words if is_han(t) and len(t) == 2
@@ -286,7 +291,9 @@ class Matcher:
         and adverbs from nouns (see ``_en_class``).
         """
         names = {m.lower() for m in _CAPITALISED_RE.findall(raw)}
-        agent = lang == "en" and bool(_AGENT_RE.match(norm))  # "who did X?"
+        # In "who did X?" an unknown verb names the deed asked about; elsewhere an unknown
+        # verb is usually just another way to ask (划分, 形容, organise) and does not count.
+        agent = bool(_AGENT_RE.match(norm)) if lang == "en" else "谁" in norm
         zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
         text = norm if lang == "en" else strip_question_words(norm)
         unknown: list[tuple[str, str]] = []
@@ -308,20 +315,19 @@ class Matcher:
             elif len(tok) > 2 and tok not in EN_STOP and tok not in EN_QUESTION_WORDS:
                 t = stem(tok)
                 if t not in en_vocab and t not in zh_vocab and not self._near_en_word(t):
-                    unknown.append(
-                        (
-                            tok,
-                            "N" if tok in names else self._en_class(tok, agent),
-                        )
-                    )
-        return unknown
+                    unknown.append((tok, "N" if tok in names else self._en_class(tok)))
+        if lang == "en":  # another time than the article's: "last year", "next month"
+            unknown.extend(
+                (m.group(0), "N")
+                for m in _EN_OTHER_TIME_RE.finditer(norm)
+                if m.group(0) not in self._en_text
+            )
+        return [(w, "F" if c == "V" and not agent else c) for w, c in unknown]
 
     @staticmethod
-    def _en_class(word: str, agent: bool) -> str:
-        """N for a noun or a word no table knows; a verb only counts (V) in "who did X?",
-        where it names the deed asked about; adjectives and adverbs never count (F)."""
-        cls = _en_lexicon().get(word, "N")
-        return "F" if cls == "V" and not agent else cls
+    def _en_class(word: str) -> str:
+        """N for a noun or a word no table knows, V for a verb, F for other words."""
+        return _en_lexicon().get(word, "N")
 
     def _near_en_word(self, word: str) -> bool:
         """A known English word within a typo of ``word`` (for words of 5+ letters)."""
@@ -362,10 +368,12 @@ class Matcher:
                 for size in (4, 3, 2):
                     piece = run[i : i + size]
                     if len(piece) == size and piece in lex:
-                        if not self._known_from(run, i + 1, i + size):
+                        if not self._known_from(run, i + 1, i + size) and not any(
+                            run[j : i + 1] in text for j in range(max(i - 3, 0), i - 1)
+                        ):
                             out.append((piece, lex[piece]))
                             i += size
-                        else:  # 对流动党员: 流动党员 is the base's, 对流 only a cut across it
+                        else:  # 对流动党员, 宣讲会面向: 对流, 会面 only cut across the base's words
                             i += 1
                         break
                 else:
@@ -579,6 +587,10 @@ class Matcher:
 
 
 _CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
+_EN_OTHER_TIME_RE = re.compile(
+    r"\b(?:last|next|previous|past|coming|prior) (?:year|month|week|decade)s?\b"
+    r"|\byear (?:before|after)\b|\b(?:yesterday|tomorrow)\b"
+)
 _AGENT_RE = re.compile(r"(?:and |so )?(?:who|by whom)\b")
 
 

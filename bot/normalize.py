@@ -36,7 +36,10 @@ _CN_DIGITS = {
     "十": 10,
 }
 MEASURE_WORDS = "个条名家项件本处次场位支座所篇段"
-_CN_COUNT_RE = re.compile(rf"([一二两三四五六七八九十]{{1,3}})(?=[{MEASURE_WORDS}])")
+_CN_COUNT_RE = re.compile(
+    rf"([一二两三四五六七八九十]{{1,3}})(?=[{MEASURE_WORDS}])"
+    r"|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?=月[一二三四五六七八九十\d]|月份|[日号])"
+)
 
 # Polite framing and particles that carry no content (longest first).
 ZH_FILLERS = sorted(
@@ -110,7 +113,7 @@ def to_simplified(text: str) -> str:
 
 
 def _cn_count(match: re.Match[str]) -> str:
-    s = match.group(1)
+    s = match.group(1) or match.group(2)
     if len(s) == 1:
         return str(_CN_DIGITS[s])
     if s[0] == "十" and len(s) == 2:  # 十二
@@ -191,10 +194,26 @@ def strip_fillers(norm: str) -> str:
     return _SPACES.sub(" ", _ZH_FILLER_RE.sub(" ", norm)).strip()
 
 
+# Questions about the bot itself get the greeting (which says what the bot is and does).
+ABOUT_BOT = [
+    *"你是谁 你叫什么 你叫什么名字 你的名字 你是什么 你是机器人吗 你是人吗".split(),
+    *"你能做什么 你会什么 你会做什么 你有什么用 你能干什么".split(),
+    *("who are you", "what are you", "what is your name", "your name", "what can you do"),
+    *("are you a bot", "are you a robot", "are you human"),
+]
+
+
+@lru_cache(maxsize=1)
+def _about_bot() -> frozenset[str]:
+    return frozenset(strip_fillers(normalize(p)).replace(" ", "") for p in ABOUT_BOT)
+
+
 def smalltalk_kind(norm: str) -> str | None:
     """'greeting' or 'thanks' if the whole message is small talk, else None."""
     text = norm.strip()
     compact = text.replace(" ", "")
+    if compact in _about_bot():
+        return "greeting"
     for kind, phrases in (("thanks", THANKS), ("greeting", GREETINGS)):
         if text in phrases or compact in phrases:
             return kind

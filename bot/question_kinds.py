@@ -72,6 +72,11 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"首|第[一二三四五六七八九十\d]|率先|前列|\bfirst\b|\branks?\b", re.I),
         0.6,
     ),
+    "clock": (
+        re.compile(r"几点|开放时间|营业时间|开门|关门|\bwhat time\b|\bopening hours\b"),
+        re.compile(r"\d+\s*[点时:：]\d|\d+\s*点|\b\d+\s*[ap]\.?m\b|o'clock", re.I),
+        0.5,
+    ),
     "date": (
         re.compile(
             r"日期|哪天|哪一天|几月|几号|几日|什么时候|啥时候|何时|哪年|哪一年|什么时间|"
@@ -82,7 +87,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "name": (
         re.compile(
-            r"叫什么|什么名字|名字是|名称|哪部|\bwhat is it called\b|\bnamed?\b|\btitle\b|"
+            r"叫什么|什么名字|名字是|名称|名单|片名|书名|剧名|歌名|哪部|"
+            r"\bwhat is it called\b|\bnamed?\b|\btitle\b|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]"),  # a title, or a list of names
@@ -110,7 +116,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "contact": (
         re.compile(
-            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|"
+            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|联系电话|联络|\bcontact|"
             r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail"
         ),
         re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),

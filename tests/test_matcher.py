@@ -118,12 +118,15 @@ def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
         return dict(matcher.unknown_words(normalize(question), "en", question))
 
     # Another verb or adjective for what the base says is just another way of asking...
-    assert Matcher._en_class("organise", agent=False) == "F"
-    assert Matcher._en_class("famous", agent=False) == "F"
+    assert Matcher._en_class("organise") == "V"
+    assert Matcher._en_class("famous") == "F"
+    assert Matcher._en_class("population") == "N"
     assert classes("Which famous contest?") == {"famous": "F"}
+    assert classes("Which contest did they commemorate?").get("commemorate", "F") == "F"
     # ...but a noun the base never uses is a different subject, and in "who did X?" the
     # verb names the deed asked about.
-    assert Matcher._en_class("directed", agent=True) == "V"
+    assert classes("Who directed the population census?")["directed"] == "V"
+    assert "last year" in classes("How many requests did the hotline get last year?")
     assert classes("Who directed the population census?")["population"] == "N"
     assert classes("Tell me about Hangzhou, please")["hangzhou"] == "N"
 

@@ -29,6 +29,7 @@ def test_ways_of_asking_the_same_thing_become_one() -> None:
     assert normalize("宣讲分团有几个") == normalize("宣讲分团有多少")
     assert normalize("在哪儿宣誓") == normalize("在哪里宣誓")
     assert "在哪些" in normalize("分布在哪些省份")  # "which ones", not "where"
+    assert normalize("五月十二日晚") == normalize("5月12日晚")  # dates in Chinese numerals
 
 
 @pytest.mark.parametrize(
@@ -54,8 +55,11 @@ def test_detect_lang(text: str, lang: str) -> None:
         ("谢谢!", "thanks"),
         ("Thanks a lot", "thanks"),
         ("你好 谢谢", "thanks"),
+        ("你叫什么名字?", "greeting"),  # about the bot: the greeting says what it is
+        ("Who are you?", "greeting"),
         ("开山岛", None),
         ("hello what is the title", None),
+        ("文章的作者叫什么名字", None),
     ],
 )
 def test_smalltalk(text: str, kind: str | None) -> None:
