@@ -31,11 +31,10 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
-from importlib import resources
 
 from rapidfuzz import fuzz, process
 
+from bot.lexicons import en_lexicon, pinyin_table, zh_lexicon
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
     EN_STOP,
@@ -106,26 +105,6 @@ class MatchConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=1)
-def _pinyin_table() -> dict[str, str]:
-    text = resources.files("bot").joinpath("data/pinyin.txt").read_text(encoding="utf-8")
-    return {line[0]: line[1:] for line in text.splitlines() if len(line) > 1}
-
-
-@lru_cache(maxsize=1)
-def _en_lexicon() -> dict[str, str]:
-    """English words that cannot be nouns -> V (verb) or F (adjective, adverb)."""
-    text = resources.files("bot").joinpath("data/en_lexicon.txt").read_text(encoding="utf-8")
-    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> dict[str, str]:
-    """Common Chinese words -> coarse class N (noun/place/time), V (verb) or F (function)."""
-    text = resources.files("bot").joinpath("data/lexicon.txt").read_text(encoding="utf-8")
-    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
-
-
 def _term_kind(term: str) -> str:
     if term.startswith("~"):
         return "py"
@@ -174,7 +153,7 @@ class Matcher:
         self.kb = kb
         self.config = config or MatchConfig()
         self.entries: tuple[Entry, ...] = kb.entries
-        self._pinyin = _pinyin_table()
+        self._pinyin = pinyin_table()
         article_text = (
             " ".join(p.text for s in kb.article.sections for p in s.paragraphs)
             + " "
@@ -206,7 +185,7 @@ class Matcher:
         self._en_long_words = sorted(
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
         )
-        _lexicon(), _en_lexicon()  # load now rather than on the first question
+        zh_lexicon(), en_lexicon()  # load now rather than on the first question
 
     # ----------------------------------------------------------------- indexing
     def terms(self, norm: str, lang: Lang) -> list[str]:
@@ -278,7 +257,7 @@ class Matcher:
         if w is not None:
             return w
         kind = _term_kind(term)
-        junk = kind == "bi" and term not in _lexicon()
+        junk = kind == "bi" and term not in zh_lexicon()
         return index.max_idf * KIND_WEIGHT[kind] * (JUNK_PAIR_WEIGHT if junk else 1.0)
 
     # ----------------------------------------------------------------- guards
@@ -327,7 +306,7 @@ class Matcher:
     @staticmethod
     def _en_class(word: str) -> str:
         """N for a noun or a word no table knows, V for a verb, F for other words."""
-        return _en_lexicon().get(word, "N")
+        return en_lexicon().get(word, "N")
 
     def _near_en_word(self, word: str) -> bool:
         """A known English word within a typo of ``word`` (for words of 5+ letters)."""
@@ -355,7 +334,7 @@ class Matcher:
         """Words of a Han run that the base does not use, as (word, class): the run is cut
         by forward maximum matching, text the base uses first, then common words; pieces
         of the base's own text are left out."""
-        lex, text = _lexicon(), self._zh_text
+        lex, text = zh_lexicon(), self._zh_text
         out: list[tuple[str, str]] = []
         i = 0
         while i < len(run) - 1:
@@ -479,7 +458,9 @@ class Matcher:
             lacking = asked - index.entry_kinds[entry_index]
             for kind in lacking:
                 s *= ANSWER_KINDS[kind][2]  # "how many" wants a number, "when" a date...
-            if unit and not states_unit(self.entries[entry_index].answer.get(lang, ""), unit, lang):
+            if unit and not self._states_unit(
+                self.entries[entry_index].answer.get(lang, ""), unit, lang
+            ):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
             if listed and not lists_items(self.entries[entry_index].answer.get(lang, ""), listed):
@@ -488,6 +469,20 @@ class Matcher:
             out.append(_Candidate(s, entry_index, bool(lacking)))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+    def _states_unit(self, answer: str, unit: str, lang: Lang) -> bool:
+        """``states_unit``, forgiving a homophone typo of a counted noun (多少工有: 工友)."""
+        if states_unit(answer, unit, lang):
+            return True
+        if lang != "zh" or len(unit) != 2:
+            return False
+        keys = set(self._pinyin_key(unit))
+        pairs = {answer[i : i + 2] for i in range(len(answer) - 1)} - {unit}
+        return any(
+            states_unit(answer, pair, lang)
+            for pair in pairs
+            if keys.intersection(self._pinyin_key(pair))
+        )
 
     def _decide(
         self,
@@ -598,7 +593,7 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
     """Cut an unknown stretch into common words (longest first). Single leftover characters
     are ignored; a two-character leftover is usually a colloquial join (要建, 跟家) and
     is ignored, a longer one is likely a name and counts as a noun."""
-    lex = _lexicon()
+    lex = zh_lexicon()
     out: list[tuple[str, str]] = []
     i, pending = 0, ""
     while i < len(stretch):

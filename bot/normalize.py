@@ -160,7 +160,7 @@ EN_SYNONYMS = dict(
     businesses:companies kids:children kid:child youngsters:youth teenagers:youth teens:youth
     complaint:request complaints:requests appeal:request appeals:requests petition:request
     petitions:requests writer:author writers:authors pageviews:views reads:views
-    town:city municipality:city
+    town:city municipality:city pupil:student pupils:students
     """.split()
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.lexicons import en_lexicon
 from bot.model import Lang
 from bot.normalize import EN_STOP, MEASURE_WORDS, is_number, normalize, stem
 
@@ -146,10 +147,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
 _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 
 
-_ASKED_NOUN_RE = re.compile(r"(?<!第)(?:多少|几)([\u4e00-\u9fff]{2})")
+_ASKED_NOUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]{2})")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?<!第)(?:多少|几)([名人位家条项本处场件份所支座篇])")
+_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇])")
 
 
 _FUNCTION_CHARS = str.maketrans(
@@ -180,7 +181,7 @@ def asked_unit(norm: str, lang: Lang) -> str:
         return ""
     words = []
     for word in m.group(1).split():
-        if word in EN_STOP:
+        if word in EN_STOP or en_lexicon().get(word) == "V":  # "how many students took"
             break
         words.append(stem(word))
     return " ".join(words)

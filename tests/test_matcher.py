@@ -136,3 +136,11 @@ def test_unknown_pairs_that_are_no_word_weigh_little(kb) -> None:
     index = matcher._index["zh"]
     # 的第 only cuts across words; 宇航 is a word the base never uses (a different subject).
     assert matcher._w("的第", index) < 0.5 * matcher._w("宇航", index)
+
+
+def test_a_typo_in_the_counted_noun_is_forgiven(engine) -> None:
+    right = engine.ask("开发区工地放红色影片有多少工友观看")
+    typo = engine.ask("开发区工地放红色影片有多少公友观看")  # 公友: a homophone of 工友
+    assert right.status == typo.status == "answered"
+    assert typo.entry == right.entry and "150" in typo.entry.answer["zh"]
+    assert engine.ask("海州区有多少个社区").status != "answered"  # names 社区, counts none
