@@ -88,12 +88,17 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "name": (
         re.compile(
-            r"叫什么|什么名字|名字是|名称|名单|片名|书名|剧名|歌名|哪部|"
+            r"叫什么|什么名字|名字是|名称|片名|书名|剧名|歌名|哪部|"
             r"\bwhat is it called\b|\bnamed?\b|\btitle\b|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]"),  # a title, or a list of names
         0.8,
+    ),
+    "people": (
+        re.compile(r"名单|姓名|\bnames of\b|\bwhat are the(?:ir)? names\b"),
+        re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),
+        0.6,
     ),
     "money": (
         re.compile(
@@ -104,7 +109,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "origin": (
         re.compile(
-            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|\bborn\b|\bhometown\b|"
+            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|是哪个[村镇乡县]的|\bborn\b|\bhometown\b|"
             r"\bwhere (?:is|was|does|did) (?:he|she)\b.* (?:from|come)\b"
         ),
         re.compile(r"出生|籍贯|\bborn\b"),

@@ -37,6 +37,9 @@ def norm(text: str) -> str:
         ("尹玉林的电话", {"contact"}),
         ("开山岛在文章里被提到了吗", set()),
         ("宣讲分团在全省是第几家成立的", {"ordinal"}),  # first, second...: not a count
+        ("参加剧本演绎的青年党员名单", {"people"}),
+        ("董力生是哪个村的", {"origin"}),
+        ("雷锋车事迹陈列馆几点开门", {"clock"}),
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:
@@ -50,6 +53,8 @@ def test_answer_kinds() -> None:
     assert "list" in answer_kinds("县区、市级机关、青少年3个宣讲分团")
     assert "money" not in answer_kinds("新建了面积2000平方米的中央厨房")
     assert "ordinal" in answer_kinds("连云港在全省首家成立了宣讲分团")
+    assert "people" in answer_kinds("宣讲会讲述了董力生、姜霜菊等巾帼典型的事迹")
+    assert "people" not in answer_kinds("7名青年党员体验了一场“沉浸式”的“红色剧本演绎”")
 
 
 def test_units_must_match() -> None:
