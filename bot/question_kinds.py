@@ -109,7 +109,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "origin": (
         re.compile(
-            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|是哪个[村镇乡县]的|\bborn\b|\bhometown\b|"
+            r"哪里人|哪儿人|哪个省|籍贯|老家|出生|是哪个[村镇乡]的|\bborn\b|\bhometown\b|"
             r"\bwhere (?:is|was|does|did) (?:he|she)\b.* (?:from|come)\b"
         ),
         re.compile(r"出生|籍贯|\bborn\b"),
