@@ -63,6 +63,7 @@ from bot.question_kinds import (
     strip_question_words,
 )
 
+MAX_CACHED_PAIRS = 100_000  # pinyin terms remembered per matcher
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 SHORTLIST = 12  # entries reranked per question
 
@@ -154,19 +155,21 @@ class Matcher:
         self.config = config or MatchConfig()
         self.entries: tuple[Entry, ...] = kb.entries
         self._pinyin = pinyin_table()
+        self._pinyin_pairs: dict[str, str] = {}  # character pair -> its pinyin term, or ""
         article_text = (
             " ".join(p.text for s in kb.article.sections for p in s.paragraphs)
             + " "
             + kb.article.title
         )
         self._article_norm = normalize(article_text)
+        self._normalized: dict[str, str] = {}  # each stored text normalised once
         self._zh_text = " ".join(  # all Chinese the base says, to look words up in
             [self._article_norm]
-            + [normalize(q) for e in kb.entries for q in e.questions.get("zh", ())]
-            + [normalize(e.answer.get("zh", "")) for e in kb.entries]
+            + [self._norm(q) for e in kb.entries for q in e.questions.get("zh", ())]
+            + [self._norm(e.answer.get("zh", "")) for e in kb.entries]
         )
         self._en_text = " ".join(  # all English the base says, for phrases like "last year"
-            normalize(t)
+            self._norm(t)
             for e in kb.entries
             for t in (*e.questions.get("en", ()), e.answer.get("en", ""))
         )
@@ -186,18 +189,32 @@ class Matcher:
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
         )
         zh_lexicon(), en_lexicon()  # load now rather than on the first question
+        self._normalized.clear()  # only needed while indexing
 
     # ----------------------------------------------------------------- indexing
+    def _norm(self, text: str) -> str:
+        norm = self._normalized.get(text)
+        if norm is None:
+            norm = self._normalized[text] = normalize(text)
+        return norm
+
     def terms(self, norm: str, lang: Lang) -> list[str]:
         """Index terms of normalised text, with pinyin bigrams for Chinese."""
-        base = zh_terms(norm) if lang == "zh" else en_terms(norm)
+        if lang == "en":
+            return en_terms(norm)
+        base = zh_terms(norm)
+        cache = self._pinyin_pairs
         out = list(base)
-        py = self._pinyin
         for t in base:
-            if len(t) == 2 and is_han(t):
-                a, b = py.get(t[0]), py.get(t[1])
-                if a and b:
-                    out.append(f"~{a}_{b}")
+            if len(t) == 2:
+                key = cache.get(t)
+                if key is None:
+                    a, b = self._pinyin.get(t[0]), self._pinyin.get(t[1])
+                    key = f"~{a}_{b}" if a and b and is_han(t) else ""
+                    if len(cache) < MAX_CACHED_PAIRS:  # bounded: readers type anything
+                        cache[t] = key
+                if key:
+                    out.append(key)
         return out
 
     def _build(self, lang: Lang) -> _LangIndex:
@@ -206,7 +223,7 @@ class Matcher:
         for i, entry in enumerate(self.entries):
             mine: set[str] = set()
             for q in entry.questions.get(lang, ()):
-                t = self.terms(strip_fillers(normalize(q)), lang)
+                t = self.terms(strip_fillers(self._norm(q)), lang)
                 raw_docs.append((i, q, t, 1.0))
                 mine.update(t)
             answer = entry.answer.get(lang, "")

@@ -109,6 +109,8 @@ THANKS = frozenset(
 
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
+    if text.isascii():  # English: nothing to convert, and zhconv is slow
+        return text
     return zhconv.convert(text, "zh-cn")
 
 
