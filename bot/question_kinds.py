@@ -100,6 +100,16 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),
         0.6,
     ),
+    "locality": (
+        re.compile(
+            r"哪个[镇乡村]|哪条[街路]|什么[镇乡村]|具体位置|具体地址|门牌|"
+            r"\bwhich (?:town|township|village|street)\b|\bexact (?:location|address)\b"
+        ),
+        re.compile(
+            r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:town|village|street)\b"
+        ),
+        0.5,
+    ),
     "money": (
         re.compile(
             r"多少钱|花了|花费|费用|投资|预算|造价|票价|门票|\bcost|\bspend|\bspent|\bbudget|\bprice"
@@ -229,7 +239,7 @@ _EN_NUMBERS = {
 }
 _LIST_ASK_ZH = r"哪些|哪几|分别|名字|名称|叫什么|都有哪|包括哪|包含哪|有哪"
 _COUNTED_ZH_RE = re.compile(
-    rf"(\d+)\s*[{MEASURE_WORDS}].*(?:{_LIST_ASK_ZH})|(?:{_LIST_ASK_ZH}).*?(\d+)\s*[{MEASURE_WORDS}]"
+    rf"(\d+)\s*[{MEASURE_WORDS}].*(?:{_LIST_ASK_ZH})|(?:{_LIST_ASK_ZH}|哪)\s*(\d+)\s*[{MEASURE_WORDS}]"
 )
 _COUNTED_EN_RE = re.compile(
     rf"\b(?:which|what (?:are|were)|name|names|list|who (?:are|were))(?: all)?(?: the| its| their)?"

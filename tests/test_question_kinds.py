@@ -40,6 +40,7 @@ def norm(text: str) -> str:
         ("参加剧本演绎的青年党员名单", {"people"}),
         ("董力生是哪个村的", {"origin"}),
         ("雷锋车事迹陈列馆几点开门", {"clock"}),
+        ("抗日山烈士陵园在哪个镇", {"locality"}),
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:
@@ -86,6 +87,7 @@ def test_look_up_questions() -> None:
     [
         ("参加剧本演绎的7名青年党员叫什么名字", "zh", 7),
         ("30家关联企业都有哪些", "zh", 30),
+        ("两个国家级烈士纪念设施是哪两个", "zh", 2),
         ("连云港成立的三个宣讲分团分别是什么", "zh", 3),  # 三个 -> 3
         ("What are the six contests in Guanyun's competition?", "en", 6),
         ("Which 7 young members took part?", "en", 7),
