@@ -38,7 +38,7 @@ def norm(text: str) -> str:
         ("开山岛在文章里被提到了吗", set()),
         ("宣讲分团在全省是第几家成立的", {"ordinal"}),  # first, second...: not a count
         ("参加剧本演绎的青年党员名单", {"people"}),
-        ("董力生是哪个村的", {"origin"}),
+        ("董力生是哪个村的", {"origin", "locality"}),
         ("雷锋车事迹陈列馆几点开门", {"clock"}),
         ("抗日山烈士陵园在哪个镇", {"locality"}),
     ],
