@@ -134,8 +134,9 @@ def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
 def test_unknown_pairs_that_are_no_word_weigh_little(kb) -> None:
     matcher = Matcher(kb)
     index = matcher._index["zh"]
-    # 的第 only cuts across words; 宇航 is a word the base never uses (a different subject).
-    assert matcher._w("的第", index) < 0.5 * matcher._w("宇航", index)
+    # 航的 only cuts across words; 宇航 is a word the base never uses (a different subject).
+    assert "航的" not in index.weights and "宇航" not in index.weights
+    assert matcher._w("航的", index) < 0.5 * matcher._w("宇航", index)
 
 
 def test_a_typo_in_the_counted_noun_is_forgiven(engine) -> None:
