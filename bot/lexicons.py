@@ -17,9 +17,24 @@ def pinyin_table() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _zh_table() -> tuple[dict[str, str], dict[str, int]]:
+    classes: dict[str, str] = {}
+    weights: dict[str, int] = {}
+    for line in _read("lexicon.txt").splitlines():
+        word, cls, weight = line.split("\t")
+        classes[word] = cls
+        weights[word] = int(weight)
+    return classes, weights
+
+
 def zh_lexicon() -> dict[str, str]:
     """Common Chinese words -> coarse class N (noun/place/time), V (verb) or F (function)."""
-    return dict(line.split("\t", 1) for line in _read("lexicon.txt").splitlines() if "\t" in line)
+    return _zh_table()[0]
+
+
+def zh_word_weights() -> dict[str, int]:
+    """Common Chinese words -> log of their corpus frequency (how likely the word is)."""
+    return _zh_table()[1]
 
 
 @lru_cache(maxsize=1)

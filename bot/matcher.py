@@ -34,7 +34,7 @@ from dataclasses import dataclass, fields
 
 from rapidfuzz import fuzz, process
 
-from bot.lexicons import en_lexicon, pinyin_table, zh_lexicon
+from bot.lexicons import en_lexicon, pinyin_table, zh_lexicon, zh_word_weights
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult, Suggestion
 from bot.normalize import (
     EN_STOP,
@@ -63,6 +63,8 @@ from bot.question_kinds import (
     strip_question_words,
 )
 
+LOG_CORPUS = 18.0  # log of the size of the corpus the word frequencies were counted in
+SINGLE_CHAR_LOGP = 3.0 - LOG_CORPUS  # a character standing alone, as a rare word
 MAX_CACHED_PAIRS = 100_000  # pinyin terms remembered per matcher
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 SHORTLIST = 12  # entries reranked per question
@@ -70,6 +72,9 @@ SHORTLIST = 12  # entries reranked per question
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
+GENERIC_NOUNS = frozenset(
+    "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
+)  # say no subject
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
 JUNK_PAIR_WEIGHT = 0.3  # share of the weight for an unknown character pair that is no word
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
@@ -348,41 +353,30 @@ class Matcher:
         return all(self._known_pair(word[i : i + 2]) for i in range(len(word) - 1))
 
     def _words(self, run: str) -> list[tuple[str, str]]:
-        """Words of a Han run that the base does not use, as (word, class): the run is cut
-        by forward maximum matching, text the base uses first, then common words; pieces
-        of the base's own text are left out."""
-        lex, text = zh_lexicon(), self._zh_text
+        """Words of a Han run that the base does not use, as (word, class). The run is cut
+        into its most likely words, as a segmenter does: common words weighted by their
+        frequency, any other character alone (连云港|人口, not 连云港人|口; 对|流动|党员, not
+        对流|动|党员); words the base's own text contains are left out."""
+        lex, weights, text = zh_lexicon(), zh_word_weights(), self._zh_text
+        n = len(run)
+        best = [0.0] * (n + 1)  # best[i]: log-likelihood of the best cut of run[i:]
+        step = [1] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best[i] = best[i + 1] + SINGLE_CHAR_LOGP
+            for size in (2, 3, 4):
+                word = run[i : i + size]
+                if len(word) == size and word in weights:
+                    logp = weights[word] - LOG_CORPUS + best[i + size]
+                    if logp > best[i]:
+                        best[i], step[i] = logp, size
         out: list[tuple[str, str]] = []
         i = 0
-        while i < len(run) - 1:
-            for size in (4, 3, 2):
-                piece = run[i : i + size]
-                if len(piece) == size and piece in text:
-                    i += size
-                    break
-            else:
-                for size in (4, 3, 2):
-                    piece = run[i : i + size]
-                    if len(piece) == size and piece in lex:
-                        if not self._known_from(run, i + 1, i + size) and not any(
-                            run[j : i + 1] in text for j in range(max(i - 3, 0), i - 1)
-                        ):
-                            out.append((piece, lex[piece]))
-                            i += size
-                        else:  # 对流动党员, 宣讲会面向: 对流, 会面 only cut across the base's words
-                            i += 1
-                        break
-                else:
-                    i += 1
+        while i < n:
+            word = run[i : i + step[i]]
+            if len(word) > 1 and word not in text:
+                out.append((word, "F" if word in GENERIC_NOUNS else lex[word]))
+            i += step[i]
         return out
-
-    def _known_from(self, run: str, start: int, beyond: int) -> bool:
-        """Does a stretch of 3+ characters the base uses start at ``start`` and reach past
-        ``beyond``?"""
-        return any(
-            len(run) >= start + size > beyond and run[start : start + size] in self._zh_text
-            for size in (4, 3)
-        )
 
     def _unknown_han(self, run: str) -> list[tuple[str, str]]:
         """Stretches of 2+ characters that no known bigram (or homophone) covers, cut into

@@ -145,3 +145,10 @@ def test_a_typo_in_the_counted_noun_is_forgiven(engine) -> None:
     assert right.status == typo.status == "answered"
     assert typo.entry == right.entry and "150" in typo.entry.answer["zh"]
     assert engine.ask("海州区有多少个社区").status != "answered"  # names 社区, counts none
+
+
+def test_questions_are_cut_into_their_most_likely_words(kb) -> None:
+    matcher = Matcher(kb)
+    assert ("人口", "N") in matcher._words("连云港人口")  # not 连云港人 | 口
+    assert ("去年", "N") in matcher._words("热线去年受理了多少诉求")
+    assert matcher._words("对流动党员") == []  # 对 | 流动 | 党员, not 对流 | 动

@@ -4,13 +4,15 @@ The matcher uses it only to judge words of a question that the knowledge base ne
 mentions: an unknown noun, place or time (人口, 南京, 去年) means the question asks about
 something the article does not cover; an unknown adverb or particle (到底, 来着) does not.
 Source: the dictionary shipped with jieba (word, frequency, POS tag). Each line is
-``word<TAB>class`` with class N (noun, name, place, time), V (verb, idiom) or F (function
-word: adverb, adjective, pronoun, numeral, particle...).
+``word<TAB>class<TAB>weight`` with class N (noun, name, place, time), V (verb, idiom) or F
+(function word: adverb, adjective, pronoun, numeral, particle...), and weight the natural
+log of the word's frequency, rounded (to cut a question into its most likely words).
 Run: pip install jieba && python tools/gen_lexicon.py
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import jieba
@@ -29,7 +31,7 @@ def main() -> None:
         if not 2 <= len(word) <= 4 or int(freq) < MIN_FREQ:
             continue
         cls = "N" if pos in NOUN else "V" if pos in VERB else "F"
-        lines.append(f"{word}\t{cls}")
+        lines.append(f"{word}\t{cls}\t{round(math.log(int(freq)))}")
     out = ROOT / "bot" / "data" / "lexicon.txt"
     out.write_text("\n".join(sorted(lines)) + "\n", encoding="utf-8")
     print(f"wrote {len(lines)} words to {out}")
