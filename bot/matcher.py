@@ -188,7 +188,10 @@ class Matcher:
             run[i : i + 2] for run in self._zh_text.split() for i in range(len(run) - 1)
         )
         frequent = [b for b, c in counts.items() if c >= 2 and is_han(b)]
-        self._zh_pinyin_bigrams = frozenset(p for b in frequent for p in self._pinyin_key(b))
+        self._zh_homophones: dict[str, list[str]] = defaultdict(list)  # pinyin -> bigrams
+        for b in frequent:
+            for key in self._pinyin_key(b):
+                self._zh_homophones[key].append(b)
         self._zh_swapped_bigrams = frozenset(b[::-1] for b in frequent)
         self._en_long_words = sorted(
             w for w in self._index["en"].vocab_words if len(w) >= 4 and w.isascii()
@@ -345,7 +348,14 @@ class Matcher:
         """A bigram of the base, or a homophone or swapped-character typo of one."""
         if pair in self._zh_bigrams or pair in self._zh_swapped_bigrams:
             return True
-        return any(k in self._zh_pinyin_bigrams for k in self._pinyin_key(pair))
+        # A homophone is a typo when it is a word (记录 for 纪录) or keeps a character of the
+        # base's pair (兴化 for 星化); 厨师 merely sounds like 处是 (a cut across words).
+        lex = zh_lexicon()
+        return any(
+            b in lex or not set(b).isdisjoint(pair)
+            for key in self._pinyin_key(pair)
+            for b in self._zh_homophones.get(key, ())
+        )
 
     def _looks_like_typo(self, word: str) -> bool:
         """Is ``word`` a typo of known text (each character pair known up to a homophone or
@@ -374,7 +384,10 @@ class Matcher:
         while i < n:
             word = run[i : i + step[i]]
             if len(word) > 1 and word not in text:
-                out.append((word, "F" if word in GENERIC_NOUNS else lex[word]))
+                cls = "F" if word in GENERIC_NOUNS else lex[word]
+                if cls == "V" and run[i - 1 : i] == "的":  # X的导演: a verb used as a noun
+                    cls = "N"
+                out.append((word, cls))
             i += step[i]
         return out
 
@@ -474,7 +487,7 @@ class Matcher:
             ):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
-            if listed and not lists_items(self.entries[entry_index].answer.get(lang, ""), listed):
+            if listed and not lists_items(self.entries[entry_index].answer["zh"], listed):
                 s *= 0.6  # "7名青年党员叫什么名字": the answer only counts them
                 lacking = lacking | {"enumeration"}
             out.append(_Candidate(s, entry_index, bool(lacking)))

@@ -61,7 +61,7 @@ _MONTHS = (
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "quantity": (
         re.compile(
-            r"多少|(?<![哪第])几[个名家条项本处场次件位支所万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
+            r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
             r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
             r"\bpercent|\brate\b"
         ),
@@ -107,6 +107,15 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         ),
         re.compile(
             r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:town|village|street)\b"
+        ),
+        0.5,
+    ),
+    "age": (
+        re.compile(r"多大了|几岁|多少岁|年龄|年纪|\bhow old\b|\bages?\b|\baged\b"),
+        re.compile(
+            r"\d+\s*岁|年龄|年纪|年轻|青年|老年|青少年|中小学生|\d{4}|"
+            r"\d+\s*years? old|\byoung|\belderly|\bold\b|\bages?\b|\baged\b",
+            re.I,
         ),
         0.5,
     ),
@@ -165,7 +174,7 @@ _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 _ASKED_NOUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]{2})")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇])")
+_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇部批届顿])")
 
 
 _FUNCTION_CHARS = str.maketrans(
@@ -211,8 +220,16 @@ def states_unit(answer: str, unit: str, lang: Lang) -> bool:
         return bool(
             re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer)
         )
-    said = {stem(w) for w in normalize(answer).split()}
-    return any(w in said for w in unit.split())
+    words = normalize(answer).split()
+    wanted = set(unit.split())
+    return any(  # a number shortly before the counted word: "more than 150 workers"
+        stem(w) in wanted and any(_is_count(x) for x in words[max(i - 6, 0) : i])
+        for i, w in enumerate(words)
+    )
+
+
+def _is_count(word: str) -> bool:
+    return is_number(word) or word in _EN_NUMBERS or word in ("hundred", "thousand", "all")
 
 
 _REVERSE_WORDS_RE = re.compile(
@@ -245,7 +262,7 @@ _COUNTED_EN_RE = re.compile(
     rf"\b(?:which|what (?:are|were)|name|names|list|who (?:are|were))(?: all)?(?: the| its| their)?"
     rf" (\d+|{'|'.join(_EN_NUMBERS)}) [a-z]"
 )
-_ITEM_SEPARATORS_RE = re.compile(r"[、,，;；]|\band\b|[和与及]")
+_ITEM_SEPARATORS_RE = re.compile(r"[、;；]|[和与及]")  # commas join clauses, not items
 
 
 def enumeration_asked(norm: str, lang: Lang) -> int:
@@ -262,7 +279,8 @@ def enumeration_asked(norm: str, lang: Lang) -> int:
 
 
 def lists_items(answer: str, count: int) -> bool:
-    """Could ``answer`` list ``count`` things (enough separators between items)?"""
+    """Could ``answer`` (the Chinese answer, which punctuates lists with 、) list ``count``
+    things: enough separators between items?"""
     return len(_ITEM_SEPARATORS_RE.findall(answer)) + 1 >= count
 
 

@@ -152,3 +152,16 @@ def test_questions_are_cut_into_their_most_likely_words(kb) -> None:
     assert ("人口", "N") in matcher._words("连云港人口")  # not 连云港人 | 口
     assert ("去年", "N") in matcher._words("热线去年受理了多少诉求")
     assert matcher._words("对流动党员") == []  # 对 | 流动 | 党员, not 对流 | 动
+
+
+def test_a_real_word_is_no_typo_of_a_chance_homophone(kb) -> None:
+    matcher = Matcher(kb)
+    # 厨师 sounds like 处是 (a cut across words): a different subject, not a typo...
+    assert ("厨师", "N") in matcher.unknown_words(normalize("中央厨房有多少厨师"), "zh")
+    # ...while 记录片 is a typo of the base's 纪录片 (a homophone that is a word too).
+    assert matcher.unknown_words(normalize("连云港红色记忆是记录片吗"), "zh") == []
+
+
+def test_a_verb_after_的_is_a_noun(kb) -> None:
+    matcher = Matcher(kb)
+    assert ("导演", "N") in matcher.unknown_words(normalize("连云港红色记忆的导演"), "zh")

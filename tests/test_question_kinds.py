@@ -41,6 +41,8 @@ def norm(text: str) -> str:
         ("董力生是哪个村的", {"origin", "locality"}),
         ("雷锋车事迹陈列馆几点开门", {"clock"}),
         ("抗日山烈士陵园在哪个镇", {"locality"}),
+        ("刘慧洋多大了", {"quantity", "age"}),
+        ("How old is Liu Huiyang?", {"quantity", "age"}),
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:
@@ -70,6 +72,11 @@ def test_units_must_match() -> None:
     unit = asked_unit(norm("How many members does the alliance have?"), "en")
     assert unit == "member"
     assert not states_unit("It covers 30 related companies.", unit, "en")
+    # the counted word must come with a number: a team's name is no head count
+    assert not states_unit(
+        'The "Shanxing Tianxia" volunteer team delivers meals.', "volunteer", "en"
+    )
+    assert states_unit("It drew more than 150 volunteers.", "volunteer", "en")
 
 
 def test_look_up_questions() -> None:
@@ -103,4 +110,6 @@ def test_enumeration_asked(question: str, lang: str, count: int) -> None:
 def test_lists_items() -> None:
     assert lists_items("成立县区、市级机关、青少年3个宣讲分团", 3)
     assert not lists_items("7名青年党员体验了一场“红色剧本演绎”。", 7)
-    assert lists_items("the counties and districts, the city's bodies and the young", 3)
+    assert not lists_items(
+        "对于县处级以上党员领导干部,以读书班的形式,围绕4本必学书目,重抓专题学习", 4
+    )
