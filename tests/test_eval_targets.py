@@ -1,10 +1,11 @@
-"""Accuracy on the held-out question set (never tuned on).
+"""Accuracy on the held-out question sets (never tuned on).
 
 The knowledge-base issue sets the targets: >= 95% of answerable questions answered
-correctly and >= 95% of unanswerable ones not answered. The engine does not reach the
-answerable target yet (README "Evaluation" has the figures), so that test is an expected
-failure — strict, so it turns red the day the target is met and the marker must go. A
-regression floor at the figures reached today guards against getting worse meanwhile.
+correctly and >= 95% of unanswerable ones not answered. There are two held-out sets, each
+written independently from the article alone. The engine does not reach the targets on them
+yet (README "Evaluation" has the figures), so that test is an expected failure — strict, so
+it turns red the day the targets are met and the marker must go. Regression floors at the
+figures reached today guard against getting worse meanwhile.
 """
 
 from __future__ import annotations
@@ -17,30 +18,40 @@ from bot.evaluation import Report, evaluate, format_report, load_cases
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 TARGET = {"answered": 95.0, "refused": 95.0}  # the issue's targets
-FLOOR = {"answered": 86.0, "refused": 90.0}  # 88.9 / 92.3 reached on 2026-11-29, minus a margin
+# Regression floors: the figures reached on 2026-11-29, minus a margin of about two questions.
+HELDOUT = {
+    "questions-heldout.yaml": {"answered": 91.0, "refused": 88.0},
+    "questions-heldout2.yaml": {"answered": 85.0, "refused": 86.0},
+}
 
 
 @pytest.fixture(scope="module")
-def heldout(engine) -> Report:
-    cases = load_cases(EVAL_DIR / "questions-heldout.yaml")
-    assert len(cases) >= 150
-    return evaluate(cases, engine.ask)
+def reports(engine) -> dict[str, Report]:
+    out = {}
+    for name in HELDOUT:
+        cases = load_cases(EVAL_DIR / name)
+        assert len(cases) >= 150
+        out[name] = evaluate(cases, engine.ask)
+    return out
 
 
-@pytest.mark.xfail(strict=True, reason="answerable held-out questions are below 95% (README)")
-def test_heldout_set_meets_the_targets(heldout: Report) -> None:
-    summary = format_report(heldout, verbose=False)
-    assert heldout.answered_rate >= TARGET["answered"], summary
-    assert heldout.refused_rate >= TARGET["refused"], summary
+@pytest.mark.xfail(strict=True, reason="held-out figures are below 95% (README)")
+def test_heldout_sets_meet_the_targets(reports: dict[str, Report]) -> None:
+    for report in reports.values():
+        summary = format_report(report, verbose=False)
+        assert report.answered_rate >= TARGET["answered"], summary
+        assert report.refused_rate >= TARGET["refused"], summary
 
 
-def test_heldout_set_does_not_regress(heldout: Report) -> None:
-    summary = format_report(heldout, verbose=False)
-    assert heldout.answered_rate >= FLOOR["answered"], summary
-    assert heldout.refused_rate >= FLOOR["refused"], summary
+@pytest.mark.parametrize("name", sorted(HELDOUT))
+def test_heldout_sets_do_not_regress(reports: dict[str, Report], name: str) -> None:
+    report, floor = reports[name], HELDOUT[name]
+    summary = format_report(report, verbose=False)
+    assert report.answered_rate >= floor["answered"], summary
+    assert report.refused_rate >= floor["refused"], summary
 
 
-@pytest.mark.parametrize("name", ["questions-tune.yaml", "questions-heldout.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in EVAL_DIR.glob("*.yaml")))
 def test_eval_sets_are_well_formed_and_disjoint(name: str) -> None:
     cases = load_cases(EVAL_DIR / name)
     assert sum(c.none for c in cases) >= 0.15 * len(cases)  # enough unanswerable questions
