@@ -19,8 +19,8 @@ import jieba
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_FREQ = 20
-NOUN = {"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "t", "s", "f", "j", "an", "ng", "tg"}
-VERB = {"v", "vn", "vd", "vg", "i", "l"}
+NOUN = {"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "t", "s", "f", "j", "an", "ng", "tg", "vn"}
+VERB = {"v", "vd", "vg", "i", "l"}
 
 
 def main() -> None:
