@@ -74,7 +74,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         0.6,
     ),
     "clock": (
-        re.compile(r"几点|开放时间|营业时间|开门|关门|\bwhat time\b|\bopening hours\b"),
+        re.compile(
+            r"几点|开放时间|营业时间|开门|关门|\bwhat time\b|\bopening (?:hours|times)\b|"
+            r"\bwhen (?:does|do|is|are) .{0,40}\bopen\b"
+        ),
         re.compile(r"\d+\s*[点时:：]\d|\d+\s*点|\b\d+\s*[ap]\.?m\b|o'clock", re.I),
         0.5,
     ),
