@@ -95,7 +95,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwhat is it called\b|\bnamed?\b|\btitle\b|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
-        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]"),  # a title, or a list of names
+        # a title, a list of names, or a user name amid Chinese (文章的发布者是shiyun)
+        re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]|(?<=[\u4e00-\u9fff])[A-Za-z]{3,}"),
         0.8,
     ),
     "people": (

@@ -57,6 +57,8 @@ def test_answer_kinds() -> None:
     assert "list" in answer_kinds("县区、市级机关、青少年3个宣讲分团")
     assert "money" not in answer_kinds("新建了面积2000平方米的中央厨房")
     assert "ordinal" in answer_kinds("连云港在全省首家成立了宣讲分团")
+    assert "name" in answer_kinds("文章的发布者是shiyun。")  # a user name amid Chinese
+    assert "name" not in answer_kinds("The article has been viewed 1,523 times.")
     assert "people" in answer_kinds("宣讲会讲述了董力生、姜霜菊等巾帼典型的事迹")
     assert "people" not in answer_kinds("7名青年党员体验了一场“沉浸式”的“红色剧本演绎”")
 
