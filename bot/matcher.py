@@ -295,9 +295,9 @@ class Matcher:
         and adverbs from nouns (see ``_en_class``).
         """
         names = {m.lower() for m in _CAPITALISED_RE.findall(raw)}
-        # In "who did X?" an unknown verb names the deed asked about; elsewhere an unknown
-        # verb is usually just another way to ask (划分, 形容, organise) and does not count.
-        agent = bool(_AGENT_RE.match(norm)) if lang == "en" else "谁" in norm
+        # In "who did X?" and "X了多少次?" an unknown verb names the deed asked about (导演,
+        # 转发); elsewhere it is usually just another way to ask (划分, 形容, organise).
+        agent = bool(_AGENT_RE.match(norm)) if lang == "en" else bool(_ZH_DEED_RE.search(norm))
         zh_vocab, en_vocab = self._index["zh"].vocab_words, self._index["en"].vocab_words
         text = norm if lang == "en" else strip_question_words(norm)
         unknown: list[tuple[str, str]] = []
@@ -610,6 +610,7 @@ _EN_OTHER_TIME_RE = re.compile(
     r"\b(?:last|next|previous|past|coming|prior) (?:year|month|week|decade)s?\b"
     r"|\byear (?:before|after)\b|\b(?:yesterday|tomorrow)\b"
 )
+_ZH_DEED_RE = re.compile(r"谁|多少|几")
 _AGENT_RE = re.compile(r"(?:and |so )?(?:who|by whom)\b")
 
 

@@ -178,7 +178,7 @@ _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 _ASKED_NOUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]{2})")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇部批届顿])")
+_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇部批届顿字])")
 
 
 _FUNCTION_CHARS = str.maketrans(

@@ -165,3 +165,8 @@ def test_a_real_word_is_no_typo_of_a_chance_homophone(kb) -> None:
 def test_a_verb_after_的_is_a_noun(kb) -> None:
     matcher = Matcher(kb)
     assert ("导演", "N") in matcher.unknown_words(normalize("连云港红色记忆的导演"), "zh")
+
+
+def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(kb) -> None:
+    matcher = Matcher(kb)
+    assert ("转发", "V") in matcher.unknown_words(normalize("文章被转发了多少次"), "zh")
