@@ -86,12 +86,12 @@ class MatchConfig:
     variables ``CITEBOT_ANSWER_THRESHOLD``, ``CITEBOT_SUGGEST_THRESHOLD``,
     ``CITEBOT_AMBIGUITY_GAP``, ``CITEBOT_OOV_PENALTY``."""
 
-    answer_threshold: float = 60.0  # best score needed to answer
+    answer_threshold: float = 58.0  # best score needed to answer
     suggest_threshold: float = 35.0  # score needed to be offered as "did you mean"
-    ambiguity_gap: float = 5.0  # best must lead the runner-up entry by this much
+    ambiguity_gap: float = 4.0  # best must lead the runner-up entry by this much
     confident_score: float = 88.0  # at or above this, answer even if the gap is small
     clear_lead_threshold: float = 45.0  # a lower score still answers when it leads by...
-    clear_lead_gap: float = 12.0  # ...at least this much over the runner-up
+    clear_lead_gap: float = 8.0  # ...at least this much over the runner-up
     oov_penalty: float = 0.5  # score factor per unknown noun in the question (verbs: ^0.6)
     max_suggestions: int = 3
 
