@@ -288,6 +288,10 @@ async def _bench(args: argparse.Namespace) -> None:
         f"({burst['sends']} sendMessage calls)"
     )
     print(f"  => {rate:.0f} updates/s answered   (target >= 500)")
+    print(
+        f"  ({len(set(questions))} distinct questions, cycled: a repeat is answered from the"
+        " engine's memory of recent answers, as a popular question is in production)"
+    )
     busy = [c / burst["seconds"] * 100 if burst["seconds"] else 0 for c in cpu]
     per = [c / max(1, burst["answered"]) * 1000 for c in cpu]
     print(

@@ -1,15 +1,18 @@
 """The answering engine: the current knowledge base plus its matcher, swappable on reload.
 
 Pure: imports nothing from Telegram. ``Engine.ask`` is cheap and synchronous (well under
-a millisecond); ``Engine.reload`` does file I/O and index building, so async callers run
-it in a worker thread. A reload builds the new base completely before swapping a single
-reference, so concurrent ``ask`` calls always see either the old or the new base.
+a millisecond, and recent questions are remembered); ``Engine.reload`` does file I/O and
+index building, so async callers run it in a worker thread. A reload builds the new base
+completely before swapping a single reference, so concurrent ``ask`` calls always see
+either the old or the new base.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge import load_knowledge
@@ -27,10 +30,18 @@ class ReloadSummary:
     previous_version: str
 
 
+REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
+
+
 @dataclass(frozen=True, slots=True)
 class _State:
     kb: KnowledgeBase
     matcher: Matcher
+    ask: Callable[[str], MatchResult]  # matcher.match, remembering recent questions
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase, matcher: Matcher) -> _State:
+        return cls(kb, matcher, lru_cache(maxsize=REMEMBERED_ANSWERS)(matcher.match))
 
 
 class Engine:
@@ -51,7 +62,7 @@ class Engine:
 
         # The loader's collision check builds the matcher; reuse it rather than build twice.
         kb = load_knowledge(self.directory, config=self.config, matcher_factory=keep)
-        return _State(kb, built[-1] if built else Matcher(kb, self.config))
+        return _State.of(kb, built[-1] if built else Matcher(kb, self.config))
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -62,7 +73,7 @@ class Engine:
         return self._state.matcher
 
     def ask(self, question: str) -> MatchResult:
-        return self._state.matcher.match(question)
+        return self._state.ask(question)
 
     def reload(self) -> ReloadSummary:
         """Re-read and validate the directory, then swap atomically.

@@ -26,6 +26,7 @@ How a question is scored (see README "How matching works" for the tuning knobs):
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import Counter, defaultdict
@@ -128,9 +129,14 @@ class _Doc:
     entry_index: int
     text: str  # original question text (for suggestions)
     terms: frozenset[str]
-    key: str  # space-joined terms for rapidfuzz
     weight: float  # sum of term weights
     discount: float  # 1.0 for variants, less for the answer pseudo-variant
+    key: str = ""  # space-joined sorted terms for rapidfuzz, made when first needed
+
+    def fuzzy_key(self) -> str:
+        if not self.key:
+            self.key = " ".join(sorted(self.terms))
+        return self.key
 
 
 @dataclass(slots=True)
@@ -144,6 +150,9 @@ class _Candidate:
 class _LangIndex:
     docs: list[_Doc]
     postings: dict[str, list[int]]  # term -> doc indexes
+    doc_entry: list[int]  # per doc, as flat lists for the hot loop: its entry,
+    doc_scale: list[float]  # 200 x its discount (Dice = scale x overlap / total weight),
+    doc_weight: list[float]  # and its weight
     idf: dict[str, float]
     weights: dict[str, float]  # idf x kind weight, per known term
     max_idf: float
@@ -156,6 +165,15 @@ class Matcher:
     """Index over a knowledge base; ``match`` answers one question."""
 
     def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None) -> None:
+        was_enabled = gc.isenabled()
+        gc.disable()  # indexing makes many small objects that all live: collecting is waste
+        try:
+            self._init(kb, config)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _init(self, kb: KnowledgeBase, config: MatchConfig | None) -> None:
         self.kb = kb
         self.config = config or MatchConfig()
         self.entries: tuple[Entry, ...] = kb.entries
@@ -250,13 +268,15 @@ class Matcher:
         weights = {t: v * KIND_WEIGHT[_term_kind(t)] for t, v in idf.items()}
         docs: list[_Doc] = []
         postings: dict[str, list[int]] = defaultdict(list)
+        seen: set[tuple[int, frozenset[str], float]] = set()
         for entry_index, text, terms, discount in raw_docs:
             tset = frozenset(terms)
-            if not tset:
-                continue
+            if not tset or (entry_index, tset, discount) in seen:
+                continue  # 開山島/开山岛: variants that differ only in script match alike
+            seen.add((entry_index, tset, discount))
             weight = math.fsum(map(weights.__getitem__, tset))
             doc_id = len(docs)
-            docs.append(_Doc(entry_index, text, tset, " ".join(sorted(tset)), weight, discount))
+            docs.append(_Doc(entry_index, text, tset, weight, discount))
             for t in tset:
                 postings[t].append(doc_id)
         vocab = set(df)
@@ -265,6 +285,9 @@ class Matcher:
         return _LangIndex(
             docs=docs,
             postings=dict(postings),
+            doc_entry=[d.entry_index for d in docs],
+            doc_scale=[100 * d.discount * 2 for d in docs],
+            doc_weight=[d.weight for d in docs],
             idf=idf,
             weights=weights,
             max_idf=max_idf,
@@ -445,16 +468,20 @@ class Matcher:
         index = self._index[lang]
         qtotal = math.fsum(qweight.values())  # fsum: exact, so independent of PYTHONHASHSEED
         # Weighted overlap per document, accumulated through the postings.
-        overlap: dict[int, float] = defaultdict(float)
+        overlap: dict[int, float] = {}
+        add = overlap.get
         for t, wt in qweight.items():
             for d in index.postings.get(t, ()):
-                overlap[d] += wt
+                overlap[d] = add(d, 0.0) + wt
         best: dict[int, tuple[float, int]] = {}  # entry -> (Dice of its best document, doc)
+        seen = best.get
+        entry_of, scale, weight = index.doc_entry, index.doc_scale, index.doc_weight
         for d, ov in overlap.items():
-            doc = index.docs[d]
-            dice = 100 * doc.discount * 2 * ov / (qtotal + doc.weight)
-            if dice > best.get(doc.entry_index, (-1.0, 0))[0]:
-                best[doc.entry_index] = (dice, d)
+            dice = scale[d] * ov / (qtotal + weight[d])
+            e = entry_of[d]
+            b = seen(e)
+            if b is None or dice > b[0]:
+                best[e] = (dice, d)
         shortlist = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:SHORTLIST]
 
         # Rerank the shortlist with rapidfuzz, coverage and the guards.
@@ -470,7 +497,7 @@ class Matcher:
         for entry_index, (dice, d) in shortlist:
             doc = index.docs[d]
             vocab = index.entry_vocab[entry_index]
-            fuzzy = fuzz.token_set_ratio(qkey, doc.key) * doc.discount
+            fuzzy = fuzz.token_set_ratio(qkey, doc.fuzzy_key()) * doc.discount
             covered = 100 * math.fsum(wt for t, wt in qweight.items() if t in vocab) / qtotal
             s = W_DICE * dice + W_FUZZ * fuzzy + W_COVER * covered
             if numbers and not numbers <= vocab:

@@ -170,3 +170,17 @@ def test_a_verb_after_的_is_a_noun(kb) -> None:
 def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(kb) -> None:
     matcher = Matcher(kb)
     assert ("转发", "V") in matcher.unknown_words(normalize("文章被转发了多少次"), "zh")
+
+
+def test_the_engine_remembers_recent_answers_until_a_reload(tmp_path, knowledge_dir) -> None:
+    import shutil
+
+    from bot.engine import Engine
+
+    shutil.copytree(knowledge_dir, tmp_path / "kb")
+    engine = Engine(tmp_path / "kb")
+    first = engine.ask("连云港有多少个爱国主义教育基地?")
+    assert engine.ask("连云港有多少个爱国主义教育基地?") is first  # remembered
+    engine.reload()
+    again = engine.ask("连云港有多少个爱国主义教育基地?")
+    assert again is not first and again.entry == first.entry  # a new base answers afresh
