@@ -20,8 +20,8 @@ EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 TARGET = {"answered": 95.0, "refused": 95.0}  # the targets
 # Regression floors: the figures reached on 2026-11-29, minus a margin of about two questions.
 HELDOUT = {
-    "questions-heldout.yaml": {"answered": 91.0, "refused": 88.0},
-    "questions-heldout2.yaml": {"answered": 85.0, "refused": 86.0},
+    "questions-heldout.yaml": {"answered": 93.0, "refused": 88.0},  # 94.7 / 92.3
+    "questions-heldout2.yaml": {"answered": 87.0, "refused": 86.0},  # 88.5 / 91.1
 }
 
 
