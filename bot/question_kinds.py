@@ -76,7 +76,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "clock": (
         re.compile(
             r"几点|开放时间|营业时间|工作时间|办公时间|开门|关门|"
-            r"\bwhat time\b|\bopening (?:hours|times)\b|\bwhen (?:does|do|is|are) .{0,40}\bopen\b"
+            r"\bwhat time\b|\bopening (?:hours|times)\b|\bwhen (?:does|do|is|are) .{0,60}\bopen\b"
         ),
         re.compile(r"\d+\s*[点时:：]\d|\d+\s*点|\b\d+\s*[ap]\.?m\b|o'clock", re.I),
         0.5,

@@ -41,7 +41,7 @@ def norm(text: str) -> str:
         ("董力生是哪个村的", {"origin", "locality"}),
         ("雷锋车事迹陈列馆几点开门", {"clock"}),
         ("抗日山烈士陵园在哪个镇", {"locality"}),
-        ("When does the Revolution Memorial Hall open?", {"clock", "date"}),
+        ("When does the Lianyungang Revolution Memorial Hall open?", {"clock", "date"}),
         ("12345热线的工作时间", {"clock"}),
         ("刘慧洋多大了", {"quantity", "age"}),
         ("How old is Liu Huiyang?", {"quantity", "age"}),
