@@ -386,37 +386,23 @@ class Matcher:
         return all(self._known_pair(word[i : i + 2]) for i in range(len(word) - 1))
 
     def _words(self, run: str) -> list[tuple[str, str]]:
-        """Words of a Han run that the base does not use, as (word, class). The run is cut
-        into its most likely words, as a segmenter does: common words weighted by their
-        frequency, any other character alone (连云港|人口, not 连云港人|口; 对|流动|党员, not
-        对流|动|党员); words the base's own text contains are left out."""
-        lex, weights, text = zh_lexicon(), zh_word_weights(), self._zh_text
-        n = len(run)
-        best = [0.0] * (n + 1)  # best[i]: log-likelihood of the best cut of run[i:]
-        step = [1] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            best[i] = best[i + 1] + SINGLE_CHAR_LOGP
-            for size in (2, 3, 4):
-                word = run[i : i + size]
-                if len(word) == size and word in weights:
-                    logp = weights[word] - LOG_CORPUS + best[i + size]
-                    if logp > best[i]:
-                        best[i], step[i] = logp, size
+        """Words of a Han run that the base does not use, as (word, class), from the run's
+        most likely cut (``_cut``); words the base's own text contains are left out."""
+        lex, text = zh_lexicon(), self._zh_text
         out: list[tuple[str, str]] = []
         i = 0
-        while i < n:
-            word = run[i : i + step[i]]
+        for word in _cut(run):
             if len(word) > 1 and word not in text:
                 cls = "F" if word in GENERIC_NOUNS else lex[word]
                 if cls == "V" and run[i - 1 : i] == "的":  # X的导演: a verb used as a noun
                     cls = "N"
                 out.append((word, cls))
-            i += step[i]
+            i += len(word)
         return out
 
     def _unknown_han(self, run: str) -> list[tuple[str, str]]:
         """Stretches of 2+ characters that no known bigram (or homophone) covers, cut into
-        common words by forward maximum matching."""
+        common words (``_segment``)."""
         covered = [False] * len(run)
         for i in range(len(run) - 1):
             if self._known_pair(run[i : i + 2]):
@@ -641,28 +627,45 @@ _ZH_DEED_RE = re.compile(r"谁|多少|几")
 _AGENT_RE = re.compile(r"(?:and |so )?(?:who|by whom)\b")
 
 
+def _cut(run: str) -> list[str]:
+    """A Han run cut into its most likely words, as a segmenter does: common words weighted
+    by their frequency, any other character alone (连云港|人口, not 连云港人|口; 对|流动|党员,
+    not 对流|动|党员)."""
+    weights = zh_word_weights()
+    n = len(run)
+    best = [0.0] * (n + 1)  # best[i]: log-likelihood of the best cut of run[i:]
+    step = [1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best[i] = best[i + 1] + SINGLE_CHAR_LOGP
+        for size in (2, 3, 4):
+            word = run[i : i + size]
+            if len(word) == size and word in weights:
+                logp = weights[word] - LOG_CORPUS + best[i + size]
+                if logp > best[i]:
+                    best[i], step[i] = logp, size
+    words, i = [], 0
+    while i < n:
+        words.append(run[i : i + step[i]])
+        i += step[i]
+    return words
+
+
 def _segment(stretch: str) -> list[tuple[str, str]]:
-    """Cut an unknown stretch into common words (longest first). Single leftover characters
+    """Cut an unknown stretch into common words (``_cut``). Single leftover characters
     are ignored; a two-character leftover is usually a colloquial join (要建, 跟家) and
     is ignored, a longer one is likely a name and counts as a noun."""
     lex = zh_lexicon()
     out: list[tuple[str, str]] = []
-    i, pending = 0, ""
-    while i < len(stretch):
-        for size in (4, 3, 2):
-            word = stretch[i : i + size]
-            if len(word) == size and word in lex:
-                if len(pending) >= 2:
-                    out.append((pending, _leftover_class(pending)))
-                pending = ""
-                out.append((word, lex[word]))
-                i += size
-                break
-        else:
-            pending += stretch[i]
-            i += 1
-    if len(pending) >= 2:
-        out.append((pending, _leftover_class(pending)))
+    pending = ""
+    for word in [*_cut(stretch), ""]:
+        if len(word) == 1:
+            pending += word
+            continue
+        if len(pending) >= 2:
+            out.append((pending, _leftover_class(pending)))
+        pending = ""
+        if word:
+            out.append((word, lex[word]))
     return out
 
 
