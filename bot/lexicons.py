@@ -42,3 +42,16 @@ def en_lexicon() -> dict[str, str]:
     """English words that cannot be nouns -> V (verb) or F (adjective, adverb)."""
     text = _read("en_lexicon.txt")
     return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
+
+
+@lru_cache(maxsize=1)
+def synonym_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Reader's word -> the article's word, as (Chinese, English) tables."""
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    for line in _read("synonyms.txt").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        reader, article = line.split()
+        (en if reader.isascii() else zh)[reader] = article
+    return zh, en

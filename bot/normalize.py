@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import zhconv
 
+from .lexicons import synonym_tables
+
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
 _LATIN_RE = re.compile(r"[a-z]")
@@ -127,19 +129,12 @@ def _cn_count(match: re.Match[str]) -> str:
     return s
 
 
-# Everyday words readers use for what news Chinese says otherwise, mapped to the news word
-# (applied to questions and to the knowledge base alike). General language, not per-entry.
-ZH_SYNONYMS = dict(
-    pair.split(":")
-    for pair in """
-    小孩:青少年 孩子:青少年 小朋友:青少年 年轻人:青年 老人家:老年人 老百姓:群众 市民:群众
-    搞了:开展了 搞的:开展的 弄了:开展了 办了:举办了 网友:群众 作家:作者 撰写:作者
-    来源:来自 出处:来自 浏览:查看 阅读量:查看 阅读数:查看 点击:查看
-    """.split()
-)
+# Everyday words readers use for what the article says otherwise, mapped to the article's
+# word (applied to questions and to the knowledge base alike): see bot/data/synonyms.txt.
+ZH_SYNONYMS, EN_SYNONYMS = synonym_tables()
 # Ways of asking the same thing, reduced to one form so that "巾帼宣讲会日期" matches a
 # stored "巾帼宣讲会是哪天" (applied to questions and stored variants alike).
-ZH_SYNONYMS |= {
+ZH_SYNONYMS = ZH_SYNONYMS | {
     **dict.fromkeys(
         "哪一天 哪天 什么时候 啥时候 什么时间 何时 日期 几月几日 几月几号 几号 哪日".split(), "何时"
     ),
@@ -154,17 +149,6 @@ ZH_SYNONYMS |= {
     **dict.fromkeys("怎么样 怎样 如何 咋样 咋".split(), "怎么"),
 }
 _ZH_SYN_RE = re.compile("|".join(map(re.escape, sorted(ZH_SYNONYMS, key=len, reverse=True))))
-EN_SYNONYMS = dict(
-    pair.split(":")
-    for pair in """
-    movie:film movies:films labourer:worker labourers:workers laborer:worker laborers:workers
-    firm:company firms:companies enterprise:company enterprises:companies business:company
-    businesses:companies kids:children kid:child youngsters:youth teenagers:youth teens:youth
-    complaint:request complaints:requests appeal:request appeals:requests petition:request
-    petitions:requests writer:author writers:authors pageviews:views reads:views
-    town:city municipality:city pupil:student pupils:students
-    """.split()
-)
 
 
 _POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
