@@ -54,6 +54,7 @@ from bot.question_kinds import (
     EN_QUESTION_WORDS,
     answer_kinds,
     asked_kinds,
+    asked_role,
     asked_unit,
     asks_mention,
     bare_numbers,
@@ -72,6 +73,7 @@ SHORTLIST = 12  # entries reranked per question
 
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
+ROLE_FACTOR = 0.7  # cost of an answer that does not name the post a "who is the X" asks about
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
@@ -476,6 +478,7 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
+        role = asked_role(norm, lang)
         listed = enumeration_asked(norm, lang)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
             unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
@@ -500,12 +503,21 @@ class Matcher:
             ):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
+            if role and not self._states_role(self.entries[entry_index], role, lang):
+                s *= ROLE_FACTOR  # "市委副书记是谁": the entry names the 市委书记
+                lacking = lacking | {"role"}
             if listed and not lists_items(self.entries[entry_index].answer["zh"], listed):
                 s *= 0.6  # "7名青年党员叫什么名字": the answer only counts them
                 lacking = lacking | {"enumeration"}
             out.append(_Candidate(s, entry_index, bool(lacking)))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+    @staticmethod
+    def _states_role(entry: Entry, role: str, lang: Lang) -> bool:
+        """Does the entry's answer or quote name the post a "who is the <role>" asks about?"""
+        text = entry.answer.get(lang, "") + " " + entry.citation.quote
+        return role in normalize(text)
 
     def _states_unit(self, answer: str, unit: str, lang: Lang) -> bool:
         """``states_unit``, forgiving a homophone typo of a counted noun (多少工有: 工友)."""

@@ -215,6 +215,24 @@ def asked_unit(norm: str, lang: Lang) -> str:
     return " ".join(words)
 
 
+_ZH_ROLES = (
+    "老师|教师|书记|[省市县区镇乡村校院局部处科厂馆队组社]长|主任|主席|领导|教授|专家|记者|导演|"
+    "编剧|演员|主持人|负责人|创始人|发起人|讲解员|教练|医生|歌手|董事长|经理|委员"
+)
+_ZH_ROLE_RE = re.compile(rf"((?:副|常务副)?(?:{_ZH_ROLES}))是?(?:谁|叫什么|姓什么)")
+_EN_ROLE_RE = re.compile(
+    r"\bwho (?:is|was|are|were) (?:the|its|their|lianyungang) (?:city |party |municipal )*"
+    r"((?:deputy |vice )?(?:secretary|mayor|teacher|director|head|chairman|chairwoman|chair|"
+    r"president|principal|leader|founder|host|coach|doctor|governor|chief|manager))\b"
+)
+
+
+def asked_role(norm: str, lang: Lang) -> str:
+    """The post a "who is the <role>" question asks about (副书记, deputy secretary), or ""."""
+    m = (_ZH_ROLE_RE if lang == "zh" else _EN_ROLE_RE).search(norm)
+    return m.group(1) if m else ""
+
+
 def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
     any of the English words)?"""

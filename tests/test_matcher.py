@@ -50,6 +50,8 @@ def test_fillers_and_punctuation_do_not_change_the_answer(engine, kb) -> None:
         "连云港有几个机场",
         "What is the GDP of Lianyungang?",
         "阿里巴巴的创始人是谁",
+        "连云港市委副书记是谁",  # the article names the 市委书记, not a deputy
+        "Who is the deputy secretary of Lianyungang?",
     ],
 )
 def test_near_miss_and_off_topic_questions_are_not_answered(engine, question: str) -> None:

@@ -8,6 +8,7 @@ from bot.normalize import normalize, strip_fillers
 from bot.question_kinds import (
     answer_kinds,
     asked_kinds,
+    asked_role,
     asked_unit,
     asks_mention,
     bare_numbers,
@@ -117,3 +118,19 @@ def test_lists_items() -> None:
     assert not lists_items(
         "对于县处级以上党员领导干部,以读书班的形式,围绕4本必学书目,重抓专题学习", 4
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "role"),
+    [
+        ("连云港市委副书记是谁", "zh", "副书记"),
+        ("市委书记叫什么名字", "zh", "书记"),
+        ("给中小学生上课的老师是哪位", "zh", "老师"),
+        ("认领民生实事的是谁", "zh", ""),  # asks who did something, not who holds a post
+        ("Who is the deputy secretary of Lianyungang?", "en", "deputy secretary"),
+        ("Who is the Party secretary?", "en", "secretary"),
+        ("Who wrote the article?", "en", ""),
+    ],
+)
+def test_asked_role(question: str, lang: str, role: str) -> None:
+    assert asked_role(strip_fillers(normalize(question)), lang) == role
