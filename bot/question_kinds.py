@@ -145,8 +145,9 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "contact": (
         re.compile(
-            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|联系电话|联络|\bcontact|"
-            r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail"
+            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|联系电话|联络|怎么联系|\bcontact|"
+            r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail|"
+            r"\bhow (?:can|do|to) .{0,30}\breach\b"
         ),
         re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),
         0.5,

@@ -36,6 +36,8 @@ def norm(text: str) -> str:
         ("中央厨房花了多少钱", {"quantity", "money"}),
         ("谢印参是哪里人", {"origin"}),
         ("尹玉林的电话", {"contact"}),
+        ("怎么联系善行天下志愿队", {"contact"}),
+        ("How can I reach the volunteer team?", {"contact"}),
         ("开山岛在文章里被提到了吗", set()),
         ("宣讲分团在全省是第几家成立的", {"ordinal"}),  # first, second...: not a count
         ("参加剧本演绎的青年党员名单", {"people"}),
