@@ -54,6 +54,7 @@ from bot.question_kinds import (
     EN_QUESTION_WORDS,
     answer_kinds,
     asked_kinds,
+    asked_levels,
     asked_role,
     asked_unit,
     asks_mention,
@@ -73,7 +74,7 @@ SHORTLIST = 12  # entries reranked per question
 
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
-ROLE_FACTOR = 0.7  # cost of an answer that does not name the post a "who is the X" asks about
+UNNAMED_FACTOR = 0.7  # cost of an answer not saying the post or level a question names
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
@@ -478,7 +479,8 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
-        role = asked_role(norm, lang)
+        # Words the answer itself must say: the post in "who is the X", a level (省级)
+        named = asked_levels(norm) | ({asked_role(norm, lang)} - {""})
         listed = enumeration_asked(norm, lang)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
             unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
@@ -503,9 +505,9 @@ class Matcher:
             ):
                 s *= 0.7  # "多少名党员" (people) is not answered by "30家" (companies)
                 lacking = lacking | {"unit"}
-            if role and not self._states_role(self.entries[entry_index], role, lang):
-                s *= ROLE_FACTOR  # "市委副书记是谁": the entry names the 市委书记
-                lacking = lacking | {"role"}
+            if named and not self._names(self.entries[entry_index], named, lang):
+                s *= UNNAMED_FACTOR  # "市委副书记是谁" when the entry names the 市委书记
+                lacking = lacking | {"named"}
             if listed and not lists_items(self.entries[entry_index].answer["zh"], listed):
                 s *= 0.6  # "7名青年党员叫什么名字": the answer only counts them
                 lacking = lacking | {"enumeration"}
@@ -514,10 +516,10 @@ class Matcher:
         return out
 
     @staticmethod
-    def _states_role(entry: Entry, role: str, lang: Lang) -> bool:
-        """Does the entry's answer or quote name the post a "who is the <role>" asks about?"""
-        text = entry.answer.get(lang, "") + " " + entry.citation.quote
-        return role in normalize(text)
+    def _names(entry: Entry, words: set[str] | frozenset[str], lang: Lang) -> bool:
+        """Does the entry's answer or quote say every one of ``words``?"""
+        text = normalize(entry.answer.get(lang, "") + " " + entry.citation.quote)
+        return all(w in text for w in words)
 
     def _states_unit(self, answer: str, unit: str, lang: Lang) -> bool:
         """``states_unit``, forgiving a homophone typo of a counted noun (多少工有: 工友)."""

@@ -234,6 +234,16 @@ def asked_role(norm: str, lang: Lang) -> str:
     return m.group(1) if m else ""
 
 
+_LEVEL_RE = re.compile(
+    r"国家级|省级|市级|县级|区级|镇级|村级|全国|全省|\bnational\b|\bprovincial\b|\bcounty-level\b"
+)
+
+
+def asked_levels(norm: str) -> frozenset[str]:
+    """Administrative levels a question qualifies its subject with (省级, national...)."""
+    return frozenset(_LEVEL_RE.findall(norm))
+
+
 def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
     any of the English words)?"""

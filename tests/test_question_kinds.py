@@ -8,6 +8,7 @@ from bot.normalize import normalize, strip_fillers
 from bot.question_kinds import (
     answer_kinds,
     asked_kinds,
+    asked_levels,
     asked_role,
     asked_unit,
     asks_mention,
@@ -136,3 +137,9 @@ def test_lists_items() -> None:
 )
 def test_asked_role(question: str, lang: str, role: str) -> None:
     assert asked_role(strip_fillers(normalize(question)), lang) == role
+
+
+def test_asked_levels() -> None:
+    assert asked_levels(norm("66个爱国主义教育基地中有几个是省级的")) == {"省级"}
+    assert asked_levels(norm("How many national martyrs memorial facilities?")) == {"national"}
+    assert asked_levels(norm("全市有多少个爱国主义教育基地")) == frozenset()  # the city itself
