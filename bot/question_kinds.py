@@ -145,7 +145,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "contact": (
         re.compile(
-            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|联系电话|联络|怎么联系|\bcontact|"
+            r"电话|手机|号码|地址|网址|网站|邮箱|联系方式|联系电话|联络|怎么(?:才能|能)?联系(?:上|到)?(?!实际|现实|工作|群众|起来|在一起|生活)|\bcontact|"
             r"\bphone|\bthe address\b|\baddress of\b|\bwebsite|\bemail|"
             r"\bhow (?:can|do|to) .{0,30}\breach\b"
         ),
