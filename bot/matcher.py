@@ -95,7 +95,7 @@ class MatchConfig:
     ambiguity_gap: float = 4.0  # best must lead the runner-up entry by this much
     confident_score: float = 88.0  # at or above this, answer even if the gap is small
     clear_lead_threshold: float = 45.0  # a lower score still answers when it leads by...
-    clear_lead_gap: float = 8.0  # ...at least this much over the runner-up
+    clear_lead_gap: float = 8.0  # ...at least this much over entries quoting another sentence
     oov_penalty: float = 0.5  # score factor per unknown noun in the question (verbs: ^0.6)
     max_suggestions: int = 3
 
@@ -561,26 +561,20 @@ class Matcher:
             gap >= cfg.ambiguity_gap or top.score >= cfg.confident_score
         )
         # A lower score with a clear lead answers too, unless the question has words the base
-        # never uses or asks for a kind of fact the entry's answer does not state.
+        # never uses or asks for a kind of fact the entry's answer does not state. The lead
+        # counts over entries that quote another sentence: the reader sees the same source
+        # whichever of the entries quoting this one is picked.
+        source = self.entries[top.entry].citation
+        other = next(
+            (c.score for c in candidates[1:] if self.entries[c.entry].citation != source), 0.0
+        )
         clear_lead = (
             not unknown
             and not top.lacks_kind
             and top.score >= cfg.clear_lead_threshold
-            and gap >= cfg.clear_lead_gap
+            and top.score - other >= cfg.clear_lead_gap
         )
-        # Close runners-up that quote the very same sentence are no real choice: the reader
-        # sees the same citation whichever is picked.
-        rivals = [c for c in candidates[1:] if c.score > top.score - cfg.clear_lead_gap]
-        same_source = (
-            not unknown
-            and not top.lacks_kind
-            and top.score >= cfg.answer_threshold
-            and bool(rivals)
-            and all(
-                self.entries[c.entry].citation == self.entries[top.entry].citation for c in rivals
-            )
-        )
-        if mention or confident or clear_lead or same_source:
+        if mention or confident or clear_lead:
             entry = self.entries[top.entry]
             return MatchResult(
                 question, "answered", lang, entry, score, extra=extra, reason="answered"

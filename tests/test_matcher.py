@@ -89,6 +89,20 @@ def test_thresholds_are_configurable(kb) -> None:
     assert silent.match(question).status == "no_match"
 
 
+def test_rivals_quoting_the_same_sentence_do_not_block_a_clear_lead(kb) -> None:
+    matcher = Matcher(kb)
+    question = "志愿者为社区老人做什么"
+    result = matcher.match(question)
+    assert result.status == "answered" and result.entry is not None
+    # The runner-up is close, but it quotes the very sentence the answer quotes.
+    runner_up = Matcher(kb, MatchConfig(answer_threshold=101, clear_lead_threshold=101))
+    ids = [s.entry_id for s in runner_up.match(question).suggestions]
+    assert len(ids) >= 2 and ids[0] == result.entry.id
+    cited = {e.id: e.citation for e in kb.entries}
+    assert cited[ids[1]] == result.entry.citation
+    assert result.score - runner_up.match(question).suggestions[1].score < 8
+
+
 def test_config_from_env() -> None:
     cfg = MatchConfig.from_env({"CITEBOT_ANSWER_THRESHOLD": "70", "CITEBOT_MAX_SUGGESTIONS": "2"})
     assert cfg.answer_threshold == 70.0 and cfg.max_suggestions == 2
