@@ -79,6 +79,7 @@ MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
 )  # say no subject
+LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
 JUNK_PAIR_WEIGHT = 0.3  # share of the weight for an unknown character pair that is no word
 KIND_WEIGHT = {"num": 2.5, "bi": 1.0, "py": 0.6, "uni": 0.35, "word": 1.0}
@@ -399,6 +400,8 @@ class Matcher:
                 cls = "F" if word in GENERIC_NOUNS else lex[word]
                 if cls == "V" and run[i - 1 : i] == "的":  # X的导演: a verb used as a noun
                     cls = "N"
+                if word[-1] in LOCATIVES and run[max(i - 2, 0) : i + 1] in text:
+                    cls = "F"  # 抗日山|上, 江苏省|内: a place the base names, and where in it
                 out.append((word, cls))
             i += len(word)
         return out

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.matcher import MatchConfig, Matcher
-from bot.normalize import normalize, to_simplified
+from bot.normalize import normalize, strip_fillers, to_simplified
 
 zhconv = pytest.importorskip("zhconv")
 
@@ -182,6 +182,12 @@ def test_a_real_word_is_no_typo_of_a_chance_homophone(kb) -> None:
 def test_a_verb_after_的_is_a_noun(kb) -> None:
     matcher = Matcher(kb)
     assert ("导演", "N") in matcher.unknown_words(normalize("连云港红色记忆的导演"), "zh")
+
+
+def test_where_in_a_named_place_is_no_unknown_word(kb) -> None:
+    matcher = Matcher(kb)
+    assert matcher.unknown_words(strip_fillers(normalize("抗日山上有什么")), "zh") == []
+    assert matcher.unknown_words(strip_fillers(normalize("连云港人口多少")), "zh") != []
 
 
 def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(kb) -> None:
