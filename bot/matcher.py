@@ -296,7 +296,11 @@ class Matcher:
             weights=weights,
             max_idf=max_idf,
             entry_vocab=[frozenset(m) for m in entry_terms],
-            entry_kinds=[answer_kinds(e.answer.get(lang, "")) for e in self.entries],
+            # A title is marked 《…》 in the Chinese answer, whatever the question's language.
+            entry_kinds=[
+                answer_kinds(e.answer.get(lang, "")) | (answer_kinds(e.answer["zh"]) & {"title"})
+                for e in self.entries
+            ],
             vocab_words=frozenset(vocab),
         )
 

@@ -99,6 +99,14 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]|(?<=[\u4e00-\u9fff])[A-Za-z]{3,}"),
         0.8,
     ),
+    "title": (  # which film was shown: wants the film's title, not "red films"
+        re.compile(
+            r"(?:什么|哪部|哪些|哪几部)(?:片子|电影|影片|纪录片|书|歌|歌曲)|"
+            r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
+        ),
+        re.compile(r"《"),  # the article marks titles so (see Matcher._build)
+        0.6,
+    ),
     "people": (
         re.compile(r"名单|姓名|\bnames of\b|\bwhat are the(?:ir)? names\b"),
         re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),

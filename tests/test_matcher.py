@@ -53,6 +53,7 @@ def test_fillers_and_punctuation_do_not_change_the_answer(engine, kb) -> None:
         "连云港市委副书记是谁",  # the article names the 市委书记, not a deputy
         "Who is the deputy secretary of Lianyungang?",
         "66个爱国主义教育基地中有几个是省级的",  # the article gives no provincial count
+        "Which movie was shown to the construction workers?",  # "red films", no title
     ],
 )
 def test_near_miss_and_off_topic_questions_are_not_answered(engine, question: str) -> None:
@@ -72,6 +73,11 @@ def test_smalltalk_is_recognised_and_asserts_nothing(engine, text: str, kind: st
 @pytest.mark.parametrize("text", ["", "   ", "？？？", "🙂🙂", "\u200b"])
 def test_empty_or_symbol_only_input_is_no_match(engine, text: str) -> None:
     assert engine.ask(text).status == "no_match"
+
+
+def test_a_question_for_a_title_gets_the_titled_work(engine) -> None:
+    result = engine.ask("What documentary did Lianyungang produce?")
+    assert result.status == "answered" and "Red Memories" in result.entry.answer["en"]
 
 
 def test_english_questions_get_english_answers(engine) -> None:
