@@ -101,7 +101,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "title": (  # which film was shown: wants the film's title, not "red films"
         re.compile(
-            r"(?:什么|哪部|哪些|哪几部)(?:片子|电影|影片|纪录片|书|歌|歌曲)|"
+            r"(?:什么|哪部|哪些|哪几部)(?:片子|电影|影片|纪录片|书|歌|歌曲)|片名|书名|剧名|歌名|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
         re.compile(r"《"),  # the article marks titles so (see Matcher._build)
