@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.lexicons import synonym_tables
-from bot.normalize import to_simplified
+from bot.normalize import stem, to_simplified
 
 
 def _texts(kb) -> tuple[str, str, str]:
@@ -27,8 +29,9 @@ def test_chinese_pairs_map_a_reader_word_the_article_does_not_use_to_one_the_bas
 
 def test_english_pairs_map_to_words_the_base_uses(kb) -> None:
     *_, base = _texts(kb)
+    stems = {stem(w) for w in re.findall(r"[a-z]+", base)}
     _, en = synonym_tables()
-    assert en
+    assert len(en) > 150
     for reader, word in en.items():
         assert reader.isalpha() and reader.islower(), reader
-        assert word in base, (reader, word)
+        assert stem(word) in stems, (reader, word)  # as the matcher compares them
