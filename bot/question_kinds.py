@@ -108,19 +108,24 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         0.6,
     ),
     "people": (
-        re.compile(r"名单|姓名|\bnames of\b|\bwhat are the(?:ir)? names\b"),
+        re.compile(r"名单|姓名|都(?:是|有)?谁|分别是?谁|\bnames of\b|\bwhat are the(?:ir)? names\b"),
         re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),
         0.6,
     ),
     "locality": (
         re.compile(
             r"哪个[镇乡村]|哪条[街路]|什么[镇乡村]|具体位置|具体地址|门牌|"
-            r"\bwhich (?:town|township|village|street)\b|\bexact (?:location|address)\b"
+            r"\bwhich (?:town|township|village|street)s?\b|\bexact (?:location|address)\b"
         ),
         re.compile(
             r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:town|village|street)\b"
         ),
         0.5,
+    ),
+    "district": (
+        re.compile(r"哪一?个[区县]|什么[区县]|\bwhich (?:district|county)\b"),
+        re.compile(r"[\u4e00-\u9fff][区县](?![委级])|\bdistrict|\bcounty|\bzone\b", re.I),
+        0.6,
     ),
     "age": (
         re.compile(r"多大了|几岁|多少岁|年龄|年纪|\bhow old\b|\bages?\b|\baged\b"),
@@ -147,7 +152,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         0.5,
     ),
     "winner": (
-        re.compile(r"谁赢|赢了|冠军|获奖|得奖|第一名|名次|\bwon\b|\bwinners?\b|\bprize"),
+        re.compile(
+            r"谁赢|赢了|冠军|获奖|得奖|第一名|名次|[得拿获]了?第一|夺冠|获胜|"
+            r"\bwon\b|\bwinners?\b|\bprize|\bwho (?:came|finished) first\b"
+        ),
         re.compile(r"冠军|获奖|一等奖|第一名|\bwon\b|\bwinner"),
         0.5,
     ),
