@@ -91,7 +91,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     ),
     "name": (
         re.compile(
-            r"叫什么|什么名字|名字是|名称|片名|书名|剧名|歌名|哪部|"
+            r"叫什么|什么名字|名字是|名称|片名|书名|剧名|歌名|哪部(?!分)|"
             r"\bwhat is it called\b|\bnamed?\b|\btitle\b|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
@@ -99,16 +99,18 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]|(?<=[\u4e00-\u9fff])[A-Za-z]{3,}"),
         0.8,
     ),
-    "title": (  # which film was shown: wants the film's title, not "red films"
+    "title": (  # which film was shown: wants the film's title ("什么电影" may be "red films")
         re.compile(
-            r"(?:什么|哪部|哪些|哪几部)(?:片子|电影|影片|纪录片|书|歌|歌曲)|片名|书名|剧名|歌名|"
+            r"哪一?部(?!分)|哪几部(?!分)|片名|书名|剧名|歌名|"
             r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
         ),
         re.compile(r"《"),  # the article marks titles so (see Matcher._build)
         0.6,
     ),
     "people": (
-        re.compile(r"名单|姓名|都(?:是|有)?谁|分别是?谁|\bnames of\b|\bwhat are the(?:ir)? names\b"),
+        re.compile(
+            r"名单|姓名|都(?:是|有)?谁|分别是?谁|\bnames of\b|\bwhat are the(?:ir)? names\b"
+        ),
         re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),
         0.6,
     ),
