@@ -49,9 +49,12 @@ def synonym_tables() -> tuple[dict[str, str], dict[str, str]]:
     """Reader's word -> the article's word, as (Chinese, English) tables."""
     zh: dict[str, str] = {}
     en: dict[str, str] = {}
-    for line in _read("synonyms.txt").splitlines():
+    for number, line in enumerate(_read("synonyms.txt").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        reader, article = line.split()
+        words = line.split()
+        if len(words) != 2:
+            raise ValueError(f"bot/data/synonyms.txt:{number}: want two words, got {line!r}")
+        reader, article = words
         (en if reader.isascii() else zh)[reader] = article
     return zh, en
