@@ -79,6 +79,7 @@ MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
 )  # say no subject
+FUNCTION_CHARS = frozenset("的了是有在和与及被把都也就还要会能可上下里中这那个么之对给着过吧呢吗")
 LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
 JUNK_PAIR_WEIGHT = 0.3  # share of the weight for an unknown character pair that is no word
@@ -685,4 +686,8 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
 
 
 def _leftover_class(text: str) -> str:
-    return "F" if len(text) == 2 else "N"
+    """A two-character leftover is a colloquial join; a longer one a name, unless it is
+    made of function characters only (都要上)."""
+    if len(text) == 2 or all(c in FUNCTION_CHARS for c in text):
+        return "F"
+    return "N"

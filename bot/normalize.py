@@ -141,7 +141,9 @@ ZH_SYNONYMS = ZH_SYNONYMS | {
     **dict.fromkeys("多少个 几个 数量 数目 总数 一共多少 共有多少 多少".split(), "多少"),
     **dict.fromkeys("哪位 是谁 什么人 啥人".split(), "谁"),
     **dict.fromkeys("在哪里 在哪儿 在哪 哪里 哪儿 什么地方 啥地方 何地 何处".split(), "哪里"),
-    **{w: w for w in "在哪些 在哪个 在哪家 在哪一 在哪几 在哪位".split()},  # not 在哪 -> 哪里些
+    # 在哪些 is "in which ones", not 在哪 -> 哪里些
+    **{w: w for w in "在哪些 在哪个 在哪家 在哪一 在哪几 在哪位 在哪年 在哪月".split()},
+    **dict.fromkeys("在哪天 在哪一天 在哪日".split(), "在何时"),  # a date, not a place
     **{w: w for w in "第几个 第几家 第几位 第几名 第几项".split()},  # an ordinal, not 几个 -> 多少
     "啥": "什么",
     **dict.fromkeys("干啥 干嘛 干什么 搞啥 做啥 弄啥".split(), "做什么"),

@@ -120,7 +120,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwhich (?:town|township|village|street)s?\b|\bexact (?:location|address)\b"
         ),
         re.compile(
-            r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:town|village|street)\b"
+            r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:towns?|villages?|streets?)\b"
         ),
         0.5,
     ),
@@ -197,7 +197,9 @@ _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 _ASKED_NOUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]{2})")
 
 
-_ASKED_UNIT_RE = re.compile(r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇部批届顿字])")
+_ASKED_UNIT_RE = re.compile(
+    r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇批届顿字]|部(?!分))"  # 几部分: parts
+)
 
 
 _FUNCTION_CHARS = str.maketrans(

@@ -196,6 +196,11 @@ def test_where_in_a_named_place_is_no_unknown_word(kb) -> None:
     assert matcher.unknown_words(strip_fillers(normalize("连云港人口多少")), "zh") != []
 
 
+def test_a_leftover_of_function_characters_is_no_name(kb) -> None:
+    matcher = Matcher(kb)
+    assert matcher.unknown_words(strip_fillers(normalize("当官的每月都要上读书班吗")), "zh") == []
+
+
 def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(kb) -> None:
     matcher = Matcher(kb)
     assert ("转发", "V") in matcher.unknown_words(normalize("文章被转发了多少次"), "zh")

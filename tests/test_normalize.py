@@ -29,6 +29,7 @@ def test_ways_of_asking_the_same_thing_become_one() -> None:
     assert normalize("宣讲分团有几个") == normalize("宣讲分团有多少")
     assert normalize("在哪儿宣誓") == normalize("在哪里宣誓")
     assert "在哪些" in normalize("分布在哪些省份")  # "which ones", not "where"
+    assert "何时" in normalize("文章在哪天刊出")  # a day, not a place
     assert normalize("五月十二日晚") == normalize("5月12日晚")  # dates in Chinese numerals
     assert normalize("四十四万学生") == normalize("44万学生")
 

@@ -81,6 +81,7 @@ def test_units_must_match() -> None:
     assert asked_unit(norm("海州区有多少个社区"), "zh") == "社区"
     assert asked_unit(norm("连云港是第几家成立的"), "zh") == ""
     assert asked_unit(norm("县区之间比拼哪几个方面"), "zh") == ""  # which ones, not how many
+    assert asked_unit(norm("文章分成几部分"), "zh") != "部"  # parts, not 部 as in 几部电影
     assert asked_unit(norm("How many students took the lesson?"), "en") == "student"
     assert not states_unit("新建了面积2000平方米的居家养老中央厨房配送中心", "社区", "zh")
     unit = asked_unit(norm("How many members does the alliance have?"), "en")
