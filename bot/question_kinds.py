@@ -191,6 +191,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
 }
 
 
+_PERSON_ENDINGS = "员人友生者众工"  # 党员, 工人, 工友, 学生, 志愿者, 群众, 农民工
+_PEOPLE_COUNT = r"[\d一二两三四五六七八九十百千万][余多]?[名位]"
 _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 
 
@@ -270,9 +272,10 @@ def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     if lang == "zh" and len(unit) == 1:
         return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
     if lang == "zh":  # 多少社区: a number followed closely by the noun
-        return bool(
-            re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer)
-        )
+        if re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer):
+            return True
+        # 多少工人: people, counted in 名 or 位 whatever the answer calls them (150余名工友)
+        return unit[-1] in _PERSON_ENDINGS and bool(re.search(_PEOPLE_COUNT, answer))
     words = normalize(answer).split()
     wanted = set(unit.split())
     return any(  # a number shortly before the counted word: "more than 150 workers"
