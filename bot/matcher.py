@@ -80,6 +80,7 @@ GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
 )  # say no subject
 FUNCTION_CHARS = frozenset("的了是有在和与及被把都也就还要会能可上下里中这那个么之对给着过吧呢吗")
+_WHAT_RE = re.compile(r"什么|\bwhat\b")
 LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
 JUNK_PAIR_WEIGHT = 0.3  # share of the weight for an unknown character pair that is no word
@@ -163,6 +164,7 @@ class _LangIndex:
     max_idf: float
     entry_vocab: list[frozenset[str]]  # per entry: every term of its questions, answer, quote
     entry_kinds: list[frozenset[str]]  # kinds of fact each answer states (see ANSWER_KINDS)
+    entry_numbers: list[frozenset[str]]  # the numbers each answer states
     vocab_words: frozenset[str]  # every term anywhere in the base (for unknown words)
 
 
@@ -300,6 +302,10 @@ class Matcher:
             # A title is marked 《…》 in the Chinese answer, whatever the question's language.
             entry_kinds=[
                 answer_kinds(e.answer.get(lang, "")) | (answer_kinds(e.answer["zh"]) & {"title"})
+                for e in self.entries
+            ],
+            entry_numbers=[
+                frozenset(t for t in normalize(e.answer.get(lang, "")).split() if is_number(t))
                 for e in self.entries
             ],
             vocab_words=frozenset(vocab),
@@ -490,6 +496,8 @@ class Matcher:
         # Words the answer itself must say: the post in "who is the X", a level (省级)
         named = asked_levels(norm) | ({asked_role(norm, lang)} - {""})
         listed = enumeration_asked(norm, lang)
+        # "How many", not "what is 66 the number of" (66是什么的数量: 数量 reads as 多少)
+        how_many = "quantity" in asked and not _WHAT_RE.search(norm)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
             unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
         out: list[_Candidate] = []
@@ -506,6 +514,9 @@ class Matcher:
             )
             s *= 1 - MISSING_WEIGHT * (missing / distinct_total)
             lacking = asked - index.entry_kinds[entry_index]
+            stated = index.entry_numbers[entry_index]
+            if how_many and numbers and stated and stated <= numbers:
+                lacking = lacking | {"quantity"}  # "44万中小学生里小学生有多少": no new number
             for kind in lacking:
                 s *= ANSWER_KINDS[kind][2]  # "how many" wants a number, "when" a date...
             if unit and not self._states_unit(
