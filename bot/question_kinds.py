@@ -272,7 +272,7 @@ def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     if lang == "zh" and len(unit) == 1:
         return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
     if lang == "zh":  # 多少社区: a number followed closely by the noun
-        if re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,12}}{re.escape(unit)}", answer):
+        if re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,16}}{re.escape(unit)}", answer):
             return True
         # 多少工人: people, counted in 名 or 位 whatever the answer calls them (150余名工友)
         return unit[-1] in _PERSON_ENDINGS and bool(re.search(_PEOPLE_COUNT, answer))
