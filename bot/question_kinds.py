@@ -86,7 +86,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"日期|哪天|哪一天|几月|几号|几日|什么时候|啥时候|何时|哪年|哪一年|什么时间|"
             r"\bwhen\b|\bwhat (date|day|year|time)\b|\bwhich (date|day|year)\b"
         ),
-        re.compile(rf"\d+\s*[年月日号]|\d{{4}}|{_MONTHS}", re.I),
+        # a year stands alone as 19xx/20xx: not the 2000 of 2000平方米 or the 1234 of 12345
+        re.compile(rf"\d+\s*[年月日号]|(?<!\d)(?:19|20)\d\d(?![\d平万])|{_MONTHS}", re.I),
         0.6,
     ),
     "name": (

@@ -67,6 +67,9 @@ def test_answer_kinds() -> None:
     assert "date" in answer_kinds("5月24日,赣榆区举办了宣讲会。")
     assert "list" in answer_kinds("县区、市级机关、青少年3个宣讲分团")
     assert "money" not in answer_kinds("新建了面积2000平方米的中央厨房")
+    assert "date" not in answer_kinds("新建了面积2000平方米的中央厨房")  # no year
+    assert "date" not in answer_kinds("The 12345 hotline handled 205,500 requests.")
+    assert "date" in answer_kinds("The article was published in 2021.")
     assert "ordinal" in answer_kinds("连云港在全省首家成立了宣讲分团")
     assert "name" in answer_kinds("文章的发布者是shiyun。")  # a user name amid Chinese
     assert "name" not in answer_kinds("The article has been viewed 1,523 times.")
