@@ -56,6 +56,7 @@ from bot.question_kinds import (
     asked_kinds,
     asked_levels,
     asked_role,
+    asked_superlatives,
     asked_unit,
     asks_mention,
     bare_numbers,
@@ -74,7 +75,7 @@ SHORTLIST = 12  # entries reranked per question
 
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
-UNNAMED_FACTOR = 0.7  # cost of an answer not saying the post or level a question names
+UNNAMED_FACTOR = 0.7  # cost of an answer not saying the post, level, superlative asked for
 MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
@@ -493,8 +494,11 @@ class Matcher:
         distinct = {t: wt for t, wt in qweight.items() if _term_kind(t) in ("bi", "word")}
         distinct_total = math.fsum(distinct.values()) or 1.0
         asked, unit = asked_kinds(norm), asked_unit(norm, lang)
-        # Words the answer itself must say: the post in "who is the X", a level (省级)
-        named = asked_levels(norm) | ({asked_role(norm, lang)} - {""})
+        # Words the answer itself must say: the post in "who is the X", a level (省级), a
+        # superlative (最大)
+        named = (
+            asked_levels(norm) | asked_superlatives(norm, lang) | ({asked_role(norm, lang)} - {""})
+        )
         listed = enumeration_asked(norm, lang)
         # "How many", not "what is 66 the number of" (66是什么的数量: 数量 reads as 多少)
         how_many = "quantity" in asked and not _WHAT_RE.search(norm)

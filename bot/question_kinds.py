@@ -267,6 +267,22 @@ def asked_levels(norm: str) -> frozenset[str]:
     return frozenset(_LEVEL_RE.findall(norm))
 
 
+_ZH_SUPERLATIVE_RE = re.compile(r"最(?:受欢迎|[\u4e00-\u9fff])")
+_EN_SUPERLATIVE_RE = re.compile(
+    r"\b(?:largest|biggest|longest|shortest|oldest|youngest|newest|highest|lowest|best|worst|"
+    r"least|greatest|smallest|farthest|furthest|fastest|busiest)\b"
+)
+# Superlatives that only order things in time or in the text (最后一部分, 最早发在哪)
+_NOT_SUPERLATIVES = frozenset("最后 最终 最近 最新 最早 最先 最初".split())
+
+
+def asked_superlatives(norm: str, lang: Lang) -> frozenset[str]:
+    """Superlatives a question asks about (最大, 最受欢迎, the longest): the answer must
+    say the same to answer it."""
+    found = (_ZH_SUPERLATIVE_RE if lang == "zh" else _EN_SUPERLATIVE_RE).findall(norm)
+    return frozenset(found) - _NOT_SUPERLATIVES
+
+
 def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
     any of the English words)?"""

@@ -10,6 +10,7 @@ from bot.question_kinds import (
     asked_kinds,
     asked_levels,
     asked_role,
+    asked_superlatives,
     asked_unit,
     asks_mention,
     bare_numbers,
@@ -155,3 +156,11 @@ def test_asked_levels() -> None:
     assert asked_levels(norm("66个爱国主义教育基地中有几个是省级的")) == {"省级"}
     assert asked_levels(norm("How many national martyrs memorial facilities?")) == {"national"}
     assert asked_levels(norm("全市有多少个爱国主义教育基地")) == frozenset()  # the city itself
+
+
+def test_asked_superlatives() -> None:
+    assert asked_superlatives(norm("哪个爱国主义教育基地最大"), "zh") == {"最大"}
+    assert asked_superlatives(norm("4条精品教学线路哪条最受欢迎"), "zh") == {"最受欢迎"}
+    assert asked_superlatives(norm("Which teaching route is the longest?"), "en") == {"longest"}
+    assert asked_superlatives(norm("文章最后一部分标题"), "zh") == frozenset()  # order, not size
+    assert asked_superlatives(norm("What is the latest contest?"), "en") == frozenset()
