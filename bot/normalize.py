@@ -143,6 +143,7 @@ ZH_SYNONYMS = ZH_SYNONYMS | {
     **dict.fromkeys("在哪里 在哪儿 在哪 哪里 哪儿 什么地方 啥地方 何地 何处".split(), "哪里"),
     # 在哪些 is "in which ones", not 在哪 -> 哪里些
     **{w: w for w in "在哪些 在哪个 在哪家 在哪一 在哪几 在哪位 在哪年 在哪月".split()},
+    **{w: w for w in "在哪条 在哪座 在哪所 在哪间 在哪片 在哪栋".split()},  # 哪条路: locality
     **dict.fromkeys("在哪天 在哪一天 在哪日".split(), "在何时"),  # a date, not a place
     **{w: w for w in "第几个 第几家 第几位 第几名 第几项".split()},  # an ordinal, not 几个 -> 多少
     "啥": "什么",

@@ -125,6 +125,16 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         ),
         0.5,
     ),
+    "rate": (  # "每天受理多少", "how often": wants a rate, not a total
+        re.compile(
+            r"(?:每[天日月年周次]|一天)[^，。]{0,8}(?:多少|几)|平均|\bhow often\b|\bon average\b|"
+            r"\bhow many\b.* \b(?:per|each|a) (?:day|year|month|week)\b"
+        ),
+        re.compile(
+            r"每|平均|\bper\b|\bdaily\b|\beach\b|\bevery\b|\bweekly\b|\bmonthly\b|\baverage", re.I
+        ),
+        0.6,
+    ),
     "district": (
         re.compile(r"哪一?个[区县]|什么[区县]|\bwhich (?:district|county)\b"),
         re.compile(r"[\u4e00-\u9fff][区县](?![委级])|\bdistrict|\bcounty|\bzone\b", re.I),

@@ -49,6 +49,8 @@ def norm(text: str) -> str:
         ("雷锋车事迹陈列馆几点开门", {"clock"}),
         ("抗日山烈士陵园在哪个镇", {"locality"}),
         ("中华药港在哪个区", {"district"}),
+        ("中华药港青年之家在哪条路", {"locality"}),
+        ("12345热线每天受理多少诉求", {"quantity", "rate"}),
         ("Which villages did Party members visit?", {"locality"}),
         ("那7个青年党员都是谁", {"people"}),
         ("讲解员大赛谁得了第一", {"winner"}),
