@@ -53,6 +53,7 @@ from bot.question_kinds import (
     ANSWER_KINDS,
     EN_QUESTION_WORDS,
     answer_kinds,
+    asked_deed,
     asked_kinds,
     asked_levels,
     asked_role,
@@ -63,6 +64,7 @@ from bot.question_kinds import (
     enumeration_asked,
     lists_items,
     mentioned_content,
+    states_doer,
     states_unit,
     strip_question_words,
 )
@@ -500,6 +502,7 @@ class Matcher:
             asked_levels(norm) | asked_superlatives(norm, lang) | ({asked_role(norm, lang)} - {""})
         )
         listed = enumeration_asked(norm, lang)
+        deed = asked_deed(norm)
         # "How many", not "what is 66 the number of" (66是什么的数量: 数量 reads as 多少)
         how_many = "quantity" in asked and not _WHAT_RE.search(norm)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
@@ -531,6 +534,9 @@ class Matcher:
             if named and not self._names(self.entries[entry_index], named, lang):
                 s *= UNNAMED_FACTOR  # "市委副书记是谁" when the entry names the 市委书记
                 lacking = lacking | {"named"}
+            if deed and not states_doer(self.entries[entry_index].answer.get(lang, ""), deed):
+                s *= UNNAMED_FACTOR  # "谁设计的": the answer says it exists, not who made it
+                lacking = lacking | {"doer"}
             if listed and not lists_items(self.entries[entry_index].answer["zh"], listed):
                 s *= 0.6  # "7名青年党员叫什么名字": the answer only counts them
                 lacking = lacking | {"enumeration"}

@@ -293,6 +293,66 @@ def asked_superlatives(norm: str, lang: Lang) -> frozenset[str]:
     return frozenset(found) - _NOT_SUPERLATIVES
 
 
+# "Who did X?": the deed asked about (question verbs) and the verbs an answer naming the doer
+# of that deed uses. An answer that only says the thing happened ("the ceremony was held")
+# does not say who did it.
+_DEEDS = [
+    (
+        r"开展|搞",
+        r"开展|设计|组织|举办|成立|组建|推出|创作|制定|打造|"
+        r"\bdesign|\borganis|\bheld|\bset up|\blaunch",
+    ),
+    (
+        r"写|作者|撰写|执笔|\bwrote\b|\bwritten\b|\bauthor",
+        r"写|作者|撰写|\bwrote|\bwritten|\bauthor",
+    ),
+    (
+        r"讲(?!座|台)|授课|上课|讲话|发言|致辞|\btaught\b|\bteach|\bspoke\b|\bspeak|\blectured\b|"
+        r"\bgave\b.{0,25}\b(?:talk|lecture|speech|class)",
+        r"讲话|授课|主讲|致辞|发言|宣讲(?!会|活动|分团)|\btaught\b|\bspoke\b|\bspeaker",
+    ),
+    (r"设计|\bdesign", r"设计|\bdesign"),
+    (
+        r"提出|首创|发明|\bproposed?\b|\bcame up with\b|\bcoined\b|\binvent",
+        r"提出|首创|\bproposed|\bcoined",
+    ),
+    (
+        r"主办|承办|举办|牵头|\borgani[sz]es?\b|\bhosts?\b|\bhosted\b|\bruns?\b",
+        r"主办|承办|举办|牵头|组织|\borgani[sz]|\bhost|\bheld\b|\bran\b|\bruns\b",
+    ),
+    (r"主持|\bpresided|\bchaired", r"主持|\bhosted|\bpresided|\bchaired"),
+    (r"建(?:的|造|成)|修建|\bbuilt\b|\bconstructed\b", r"建|\bbuilt\b|\bbuild"),
+    (r"导演|拍(?:的|摄)|\bdirected\b|\bfilmed\b", r"导演|拍|\bdirect"),
+    (
+        r"成立|组建|创建|\bset up\b|\bfounded\b|\bformed\b|\bestablished\b|\bcreated\b",
+        r"成立|组建|创建|组织|\bset up|\bfound|\bform|\bestablish|\bcreat|\borganis",
+    ),
+    (r"谁开|开车|驾驶|\bdrove\b|\bdrives?\b", r"驾驶|司机|\bdrove|\bdriver"),
+    (
+        r"负责|领导|带领|\bleads?\b|\bheads?\b|\bin charge\b",
+        r"负责人|[长]|主任|书记|\bhead|\bdirector|\bleader|\bchief|\bsecretary|\bchair",
+    ),
+]
+_DEED_RES = [(re.compile(q), re.compile(a, re.I)) for q, a in _DEEDS]
+_WHO_RE = re.compile(
+    r"谁|由哪[个家](?:部门|单位|机构)|哪[个家](?:部门|单位|机构)(?:主办|承办|举办|牵头|负责)|"
+    r"\bwho\b|\bwhich (?:department|agency|organi[sz]ation|body|company)\b"
+)
+_PASSIVE_BEFORE_RE = re.compile(r"\b(?:was|were|is|are|been|be)\s+$")
+
+
+def asked_deed(norm: str) -> re.Pattern[str] | None:
+    """For "who did X?", the verbs an answer naming the doer of X would use (else None)."""
+    if not _WHO_RE.search(norm):
+        return None
+    return next((a for q, a in _DEED_RES if q.search(norm)), None)
+
+
+def states_doer(answer: str, verbs: re.Pattern[str]) -> bool:
+    """Does the answer use one of ``verbs`` actively (not "the ceremony was held")?"""
+    return any(not _PASSIVE_BEFORE_RE.search(answer[: m.start()]) for m in verbs.finditer(answer))
+
+
 def states_unit(answer: str, unit: str, lang: Lang) -> bool:
     """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
     any of the English words)?"""

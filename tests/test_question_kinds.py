@@ -7,6 +7,7 @@ import pytest
 from bot.normalize import normalize, strip_fillers
 from bot.question_kinds import (
     answer_kinds,
+    asked_deed,
     asked_kinds,
     asked_levels,
     asked_role,
@@ -17,6 +18,7 @@ from bot.question_kinds import (
     enumeration_asked,
     lists_items,
     mentioned_content,
+    states_doer,
     states_unit,
 )
 
@@ -166,3 +168,15 @@ def test_asked_superlatives() -> None:
     assert asked_superlatives(norm("Which teaching route is the longest?"), "en") == {"longest"}
     assert asked_superlatives(norm("文章最后一部分标题"), "zh") == frozenset()  # order, not size
     assert asked_superlatives(norm("What is the latest contest?"), "en") == frozenset()
+
+
+def test_who_did_it_needs_an_answer_naming_the_doer() -> None:
+    verbs = asked_deed(norm("雕塑公园是谁设计的"))
+    assert verbs is not None
+    assert not states_doer("连云港有邓小平和人民在一起雕塑公园。", verbs)
+    assert states_doer("雕塑公园由某设计院设计。", verbs)
+    hosted = asked_deed(norm("Who hosted the opening ceremony?"))
+    assert hosted is not None
+    assert not states_doer("The opening ceremony was held on April 9.", hosted)  # passive
+    assert states_doer("The city held the opening ceremony on April 9.", hosted)
+    assert asked_deed(norm("项雪龙是谁")) is None  # who someone is, not who did something
