@@ -118,7 +118,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "locality": (
         re.compile(
             r"哪个[镇乡村]|哪条[街路]|什么[镇乡村]|具体位置|具体地址|门牌|"
-            r"\bwhich (?:town|township|village|street)s?\b|\bexact (?:location|address)\b"
+            r"\bwhich (?:town|township|village|street)s?\b|\bexact (?:location|address)\b|"
+            r"\bwhere exactly\b|\bwhere in [a-z]+\b"
         ),
         re.compile(
             r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:towns?|villages?|streets?)\b"
@@ -254,8 +255,8 @@ _ZH_ROLES = (
     "编剧|演员|主持人|负责人|创始人|发起人|讲解员|教练|医生|歌手|董事长|经理|委员"
 )
 _ZH_ROLE_RE = re.compile(rf"((?:副|常务副)?(?:{_ZH_ROLES}))是?(?:谁|叫什么|姓什么)")
-_EN_ROLE_RE = re.compile(
-    r"\bwho (?:is|was|are|were) (?:the|its|their|lianyungang) (?:city |party |municipal )*"
+_EN_ROLE_RE = re.compile(  # "who is the deputy secretary", "who is Guanyun County's mayor"
+    r"\bwho (?:is|was|are|were) (?:the |its |their )?(?:[a-z]+ ){0,3}?(?:city |party |municipal )*"
     r"((?:deputy |vice )?(?:secretary|mayor|teacher|director|head|chairman|chairwoman|chair|"
     r"president|principal|leader|founder|host|coach|doctor|governor|chief|manager))\b"
 )
@@ -268,12 +269,14 @@ def asked_role(norm: str, lang: Lang) -> str:
 
 
 _LEVEL_RE = re.compile(
-    r"国家级|省级|市级|县级|区级|镇级|村级|全国|全省|\bnational\b|\bprovincial\b|\bcounty-level\b"
+    r"国家级|省级|市级|县级|区级|镇级|村级|全国|全省|\bnational\b|\bprovincial\b|\bcounty-level\b|"
+    r"第[二三四五六七八九十2-9]|\b(?:second|third|fourth|fifth)\b"  # 全省第二家: a rank
 )
 
 
 def asked_levels(norm: str) -> frozenset[str]:
-    """Administrative levels a question qualifies its subject with (省级, national...)."""
+    """Administrative levels or ranks a question qualifies its subject with (省级, national,
+    第二家)."""
     return frozenset(_LEVEL_RE.findall(norm))
 
 

@@ -149,6 +149,7 @@ def test_lists_items() -> None:
         ("认领民生实事的是谁", "zh", ""),  # asks who did something, not who holds a post
         ("Who is the deputy secretary of Lianyungang?", "en", "deputy secretary"),
         ("Who is the Party secretary?", "en", "secretary"),
+        ("Who is Guanyun County's Party secretary?", "en", "secretary"),
         ("Who wrote the article?", "en", ""),
     ],
 )
@@ -160,6 +161,7 @@ def test_asked_levels() -> None:
     assert asked_levels(norm("66个爱国主义教育基地中有几个是省级的")) == {"省级"}
     assert asked_levels(norm("How many national martyrs memorial facilities?")) == {"national"}
     assert asked_levels(norm("全市有多少个爱国主义教育基地")) == frozenset()  # the city itself
+    assert asked_levels(norm("全省第二家成立宣讲分团的是哪个城市")) == {"全省", "第二"}
 
 
 def test_asked_superlatives() -> None:
