@@ -270,7 +270,9 @@ def asked_role(norm: str, lang: Lang) -> str:
 
 _LEVEL_RE = re.compile(
     r"国家级|省级|市级|县级|区级|镇级|村级|全国|全省|\bnational\b|\bprovincial\b|\bcounty-level\b|"
-    r"第[二三四五六七八九十2-9]|\b(?:second|third|fourth|fifth)\b"  # 全省第二家: a rank
+    # 全省第二家: a rank (not 第三部分, the third section)
+    r"第 ?[二三四五六七八九十2-9](?= ?[家名位])|"
+    r"\b(?:second|third|fourth|fifth)\b(?! (?:section|part))"
 )
 
 

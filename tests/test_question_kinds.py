@@ -161,7 +161,7 @@ def test_asked_levels() -> None:
     assert asked_levels(norm("66个爱国主义教育基地中有几个是省级的")) == {"省级"}
     assert asked_levels(norm("How many national martyrs memorial facilities?")) == {"national"}
     assert asked_levels(norm("全市有多少个爱国主义教育基地")) == frozenset()  # the city itself
-    assert asked_levels(norm("全省第二家成立宣讲分团的是哪个城市")) == {"全省", "第二"}
+    assert asked_levels(norm("全省第二家成立宣讲分团的是哪个城市")) == {"全省", "第 2"}
 
 
 def test_asked_superlatives() -> None:
