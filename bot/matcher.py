@@ -83,6 +83,8 @@ GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
 )  # say no subject
 FUNCTION_CHARS = frozenset("的了是有在和与及被把都也就还要会能可上下里中这那个么之对给着过吧呢吗")
+_COUNTED_RUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]+)")
+_A_ONE_RE = re.compile(r"(?<![\d一二两三四五六七八九十百千万])一[名位个]")
 _WHAT_RE = re.compile(r"什么|\bwhat\b")
 LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
@@ -196,6 +198,7 @@ class Matcher:
         )
         self._article_norm = normalize(article_text)
         self._normalized: dict[str, str] = {}  # each stored text normalised once
+        self._counted_units: dict[str, bool] = {}  # counted noun -> does an answer count it
         self._zh_text = " ".join(  # all Chinese the base says, to look words up in
             [self._article_norm]
             + [self._norm(q) for e in kb.entries for q in e.questions.get("zh", ())]
@@ -505,6 +508,8 @@ class Matcher:
         deed = asked_deed(norm)
         # "How many", not "what is 66 the number of" (66是什么的数量: 数量 reads as 多少)
         how_many = "quantity" in asked and not _WHAT_RE.search(norm)
+        if lang == "zh" and len(unit) == 2:
+            unit = _head_noun(norm, unit)
         if lang == "zh" and len(unit) > 1 and unit not in self._zh_text:
             unit = ""  # not a noun the base uses (a typo, or 来着 in 有几个来着)
         out: list[_Candidate] = []
@@ -551,8 +556,10 @@ class Matcher:
         return all(w in text for w in words)
 
     def _states_unit(self, answer: str, unit: str, lang: Lang) -> bool:
-        """``states_unit``, forgiving a homophone typo of a counted noun (多少工有: 工友)."""
-        if states_unit(answer, unit, lang):
+        """``states_unit``, forgiving a homophone typo of a counted noun (多少工有: 工友). A
+        head count of people the base never counts by that name (工人) takes any count of
+        people; one it does count (党员) wants that very noun (徐圩新区有多少农民工党员)."""
+        if states_unit(answer, unit, lang, any_people=not self._counted(unit)):
             return True
         if lang != "zh" or len(unit) != 2:
             return False
@@ -563,6 +570,18 @@ class Matcher:
             for pair in pairs
             if keys.intersection(self._pinyin_key(pair))
         )
+
+    def _counted(self, unit: str) -> bool:
+        """Does any Chinese answer in the base count ``unit`` (N名党员)?"""
+        found = self._counted_units.get(unit)
+        if found is None:
+            found = any(  # 一名建筑工人 is "a builder", not a count
+                states_unit(_A_ONE_RE.sub("", e.answer["zh"]), unit, "zh") for e in self.entries
+            )
+            if len(self._counted_units) >= MAX_CACHED_PAIRS:
+                self._counted_units.clear()  # bounded: units come from readers' questions
+            self._counted_units[unit] = found
+        return found
 
     def _decide(
         self,
@@ -685,6 +704,22 @@ def _cut(run: str) -> list[str]:
         words.append(run[i : i + step[i]])
         i += step[i]
     return words
+
+
+def _head_noun(norm: str, noun: str) -> str:
+    """The head of the noun phrase a "多少" question counts: 多少农民工党员 counts 党员,
+    多少国家级爱国主义教育基地 counts 基地 (``noun`` is its first two characters)."""
+    m = _COUNTED_RUN_RE.search(norm)
+    if not m:
+        return noun
+    lex = zh_lexicon()
+    words: list[str] = []
+    for word in _cut(m.group(1)):
+        cls = lex.get(word, "N" if len(word) > 1 else "")
+        if len(word) < 2 or cls not in ("N", "F"):  # 国家级 (F) may modify; a verb ends it
+            break
+        words.append(word)
+    return words[-1] if len(words) > 1 and lex.get(words[-1], "N") == "N" else noun
 
 
 def _segment(stretch: str) -> list[tuple[str, str]]:

@@ -198,6 +198,18 @@ def test_where_in_a_named_place_is_no_unknown_word(kb) -> None:
     assert matcher.unknown_words(strip_fillers(normalize("连云港人口多少")), "zh") != []
 
 
+def test_a_head_count_counts_the_head_of_the_noun_phrase(kb) -> None:
+    from bot.matcher import _head_noun
+
+    assert _head_noun("徐圩新区有多少农民工党员", "农民") == "党员"
+    assert _head_noun("连云港有多少国家级爱国主义教育基地", "国家") == "基地"
+    assert _head_noun("有多少工人看了电影", "工人") == "工人"
+    matcher = Matcher(kb)
+    entry = next(e for e in kb.entries if e.id == "xuwei-migrant-workers")  # 3万名农民工
+    assert not matcher._states_unit(entry.answer["zh"], "党员", "zh")  # a noun the base counts
+    assert matcher._states_unit("吸引了150余名工友观看", "工人", "zh")  # one it never counts
+
+
 def test_a_leftover_of_function_characters_is_no_name(kb) -> None:
     matcher = Matcher(kb)
     found = matcher.unknown_words(strip_fillers(normalize("当官的每月都要上读书班吗")), "zh")

@@ -86,7 +86,8 @@ def test_units_must_match() -> None:
     assert asked_unit(norm("新医药产业党建联盟有多少名党员"), "zh") == "名"
     assert not states_unit("覆盖30家关联企业", "名", "zh")
     assert states_unit("全市44万名中小学生", "人", "zh")  # 人 and 名 count people alike
-    assert states_unit("吸引了150余名工友观看", "工人", "zh")  # people, whatever they are called
+    assert states_unit("吸引了150余名工友观看", "工人", "zh", any_people=True)  # people
+    assert not states_unit("吸引了150余名工友观看", "工人", "zh")  # unless the noun matters
     assert not states_unit("覆盖30家关联企业", "工人", "zh")
     assert asked_unit(norm("海州区有多少个社区"), "zh") == "社区"
     assert asked_unit(norm("连云港是第几家成立的"), "zh") == ""
