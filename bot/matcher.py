@@ -714,12 +714,19 @@ def _head_noun(norm: str, noun: str) -> str:
         return noun
     lex = zh_lexicon()
     words: list[str] = []
+    after_de, last_class = False, ""
     for word in _cut(m.group(1)):
-        cls = lex.get(word, "N" if len(word) > 1 else "")
+        if word == "的" and words:  # 多少群众的求助 counts 求助
+            after_de = True
+            continue
+        cls = "N" if after_de else lex.get(word, "N" if len(word) > 1 else "")  # 的求助: a noun
         if len(word) < 2 or cls not in ("N", "F"):  # 国家级 (F) may modify; a verb ends it
             break
         words.append(word)
-    return words[-1] if len(words) > 1 and lex.get(words[-1], "N") == "N" else noun
+        last_class, after_de = cls, False
+    if not words or last_class != "N":
+        return noun
+    return words[-1] if len(words) > 1 or words[0].startswith(noun) else noun
 
 
 def _segment(stretch: str) -> list[tuple[str, str]]:

@@ -204,6 +204,7 @@ def test_a_head_count_counts_the_head_of_the_noun_phrase(kb) -> None:
     assert _head_noun("徐圩新区有多少农民工党员", "农民") == "党员"
     assert _head_noun("连云港有多少国家级爱国主义教育基地", "国家") == "基地"
     assert _head_noun("有多少工人看了电影", "工人") == "工人"
+    assert _head_noun("热线接了多少群众的求助", "群众") == "求助"
     matcher = Matcher(kb)
     entry = next(e for e in kb.entries if e.id == "xuwei-migrant-workers")  # 3万名农民工
     assert not matcher._states_unit(entry.answer["zh"], "党员", "zh")  # a noun the base counts
