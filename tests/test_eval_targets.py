@@ -2,8 +2,9 @@
 
 The knowledge-base issue sets the targets: >= 95% of answerable questions answered
 correctly and >= 95% of unanswerable ones not answered. There are two held-out sets, each
-written independently from the article alone. The engine does not reach the targets on them
-yet (README "Evaluation" has the figures), so that test is an expected failure — strict, so
+written independently from the article alone. The engine meets the targets on the first,
+written in the style of the readers' sample; on the second, paraphrase-heavy one it does not
+yet (README "Evaluation" has the figures), so that case is an expected failure — strict, so
 it turns red the day the targets are met and the marker must go. Regression floors at the
 figures reached today guard against getting worse meanwhile.
 """
@@ -35,12 +36,21 @@ def reports(engine) -> dict[str, Report]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="held-out figures are below 95% (README)")
-def test_heldout_sets_meet_the_targets(reports: dict[str, Report]) -> None:
-    for report in reports.values():
-        summary = format_report(report, verbose=False)
-        assert report.answered_rate >= TARGET["answered"], summary
-        assert report.refused_rate >= TARGET["refused"], summary
+@pytest.mark.parametrize(
+    "name",
+    [
+        "questions-heldout.yaml",
+        pytest.param(
+            "questions-heldout2.yaml",
+            marks=pytest.mark.xfail(strict=True, reason="paraphrase-heavy set below 95% (README)"),
+        ),
+    ],
+)
+def test_heldout_sets_meet_the_targets(reports: dict[str, Report], name: str) -> None:
+    report = reports[name]
+    summary = format_report(report, verbose=False)
+    assert report.answered_rate >= TARGET["answered"], summary
+    assert report.refused_rate >= TARGET["refused"], summary
 
 
 @pytest.mark.parametrize("name", sorted(HELDOUT))
