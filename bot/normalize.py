@@ -65,7 +65,8 @@ EN_STOP = frozenset(
     where why how please could would can will shall should may might must tell say says
     said know let us any some article text story report mention mentioned mentions
     according whats what's s t also just much many number amount total per than then so as
-    if not no yes ok okay hey hi hello
+    if not no yes ok okay hey hi hello themselves itself himself herself ourselves yourself
+    yourselves myself
     """.split()
 )
 

@@ -103,7 +103,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
     "title": (  # which film was shown: wants the film's title ("什么电影" may be "red films")
         re.compile(
             r"哪一?部(?!分)|哪几部(?!分)|片名|书名|剧名|歌名|"
-            r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b"
+            r"\b(?:which|what) (?:movie|film|book|song|play|drama|documentary)s?\b|"
+            r"\btitles? of (?:the |its )?(?:\w+ )?(?:movie|film|book|song|play|drama|documentar)"
         ),
         re.compile(r"《"),  # the article marks titles so (see Matcher._build)
         0.6,
