@@ -21,8 +21,8 @@ EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 TARGET = {"answered": 95.0, "refused": 95.0}  # the targets
 # Regression floors: the figures reached on 2026-11-29, minus a margin of about two questions.
 HELDOUT = {
-    "questions-heldout.yaml": {"answered": 93.0, "refused": 88.0},  # 94.7 / 92.3
-    "questions-heldout2.yaml": {"answered": 87.0, "refused": 86.0},  # 89.0 / 91.1
+    "questions-heldout.yaml": {"answered": 96.0, "refused": 94.0},  # 97.7 / 98.1
+    "questions-heldout2.yaml": {"answered": 90.0, "refused": 86.0},  # 91.6 / 91.1
 }
 
 
