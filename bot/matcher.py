@@ -477,16 +477,20 @@ class Matcher:
         index = self._index[lang]
         qtotal = math.fsum(qweight.values())  # fsum: exact, so independent of PYTHONHASHSEED
         # Weighted overlap per document, accumulated through the postings.
-        overlap: dict[int, float] = {}
-        add = overlap.get
+        # A dense list indexed by document is much faster than a dict in this hot loop.
+        overlap = [0.0] * len(index.docs)
+        touched: list[int] = []
         for t, wt in qweight.items():
-            for d in index.postings.get(t, ()):
-                overlap[d] = add(d, 0.0) + wt
+            docs = index.postings.get(t)
+            if docs:
+                touched.extend(docs)
+                for d in docs:
+                    overlap[d] += wt
         best: dict[int, tuple[float, int]] = {}  # entry -> (Dice of its best document, doc)
         seen = best.get
         entry_of, scale, weight = index.doc_entry, index.doc_scale, index.doc_weight
-        for d, ov in overlap.items():
-            dice = scale[d] * ov / (qtotal + weight[d])
+        for d in dict.fromkeys(touched):  # each document once, in the order first reached
+            dice = scale[d] * overlap[d] / (qtotal + weight[d])
             e = entry_of[d]
             b = seen(e)
             if b is None or dice > b[0]:
