@@ -73,7 +73,7 @@ LOG_CORPUS = 18.0  # log of the size of the corpus the word frequencies were cou
 SINGLE_CHAR_LOGP = 3.0 - LOG_CORPUS  # a character standing alone, as a rare word
 MAX_CACHED_PAIRS = 100_000  # pinyin terms remembered per matcher
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
-SHORTLIST = 12  # entries reranked per question
+SHORTLIST = 8  # entries reranked per question
 
 
 W_DICE, W_FUZZ, W_COVER = 0.55, 0.2, 0.25  # blend of the three similarity signals
