@@ -16,10 +16,13 @@ How a question is scored (see README "How matching works" for the tuning knobs):
    base never uses ("人口", "去年", "GDP", another city) loses score per unknown word (typos
    of known words are forgiven); a number or a distinctive word that the entry does not
    contain costs that entry, and so does an answer of the wrong kind (ANSWER_KINDS: "how
-   many" wants a number in the asked unit, "when" a date, "which ones" a list).
+   many" wants a number in the asked unit, "when" a date, "which ones" a list); the answer
+   must itself say the post, level or superlative the question names (市委副书记, 省级, 最大)
+   and, for "who did X?", name a doer of X.
 5. Decision (MatchConfig): ``answered`` when the best score clears ``answer_threshold`` and
-   leads the runner-up by ``ambiguity_gap``, or leads by a clear margin with no guard
-   triggered; "does the article mention X?" is answered by the best entry quoting X;
+   leads the runner-up by ``ambiguity_gap``, or leads every entry quoting another sentence
+   by a clear margin with no guard triggered; "does the article mention X?" is answered by
+   the best entry quoting X;
    ``ambiguous`` (up to 3 suggestions) for close calls above ``suggest_threshold``;
    otherwise ``no_match``.
 """
@@ -553,10 +556,9 @@ class Matcher:
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
-    @staticmethod
-    def _names(entry: Entry, words: set[str] | frozenset[str], lang: Lang) -> bool:
+    def _names(self, entry: Entry, words: set[str] | frozenset[str], lang: Lang) -> bool:
         """Does the entry's answer or quote say every one of ``words``?"""
-        text = normalize(entry.answer.get(lang, "") + " " + entry.citation.quote)
+        text = self._norm(entry.answer.get(lang, "")) + " " + self._norm(entry.citation.quote)
         return all(w in text for w in words)
 
     def _states_unit(self, answer: str, unit: str, lang: Lang) -> bool:
