@@ -91,6 +91,8 @@ class StatsStore:
         self._since_start: Counter[str] = Counter()
         self.started_at = datetime.fromtimestamp(clock(), UTC)
         self._closed = False
+        self._pending: list[tuple[str, str, str | None, float, Future[None]]] = []
+        self._flush_queued = False  # a _flush is queued and has not yet taken the pending
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-stats")
         self._conn: sqlite3.Connection | None = None
         # Open in the worker thread (the connection then lives there) and fail here, early,
@@ -114,20 +116,34 @@ class StatsStore:
             raise RuntimeError("the stats store is closed")
         return self._conn
 
-    def _write(self, status: str, lang: str, text: str | None, ts: float) -> None:
-        conn = self._db()
-        with conn:  # one transaction: BEGIN ... COMMIT
-            conn.execute("BEGIN")
-            conn.execute(
-                "INSERT INTO counters (status, count) VALUES (?, 1) "
-                "ON CONFLICT (status) DO UPDATE SET count = count + 1",
-                (status,),
-            )
-            if text:
-                conn.execute(
-                    "INSERT INTO questions (ts, status, lang, text) VALUES (?, ?, ?, ?)",
-                    (ts, status, lang, text),
+    def _flush(self) -> None:
+        """Write every queued record in one transaction, then settle their futures."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._flush_queued = False
+        if not batch:
+            return
+        try:
+            conn = self._db()
+            with conn:  # one transaction: BEGIN ... COMMIT
+                conn.execute("BEGIN")
+                conn.executemany(
+                    "INSERT INTO counters (status, count) VALUES (?, ?) "
+                    "ON CONFLICT (status) DO UPDATE SET count = count + excluded.count",
+                    Counter(status for status, *_ in batch).items(),
                 )
+                conn.executemany(
+                    "INSERT INTO questions (ts, status, lang, text) VALUES (?, ?, ?, ?)",
+                    [(ts, status, lang, text) for status, lang, text, ts, _ in batch if text],
+                )
+        except BaseException as exc:
+            for *_, future in batch:
+                future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for *_, future in batch:
+            future.set_result(None)
 
     def _totals(self) -> dict[str, int]:
         rows = self._db().execute("SELECT status, count FROM counters").fetchall()
@@ -175,10 +191,16 @@ class StatsStore:
         return status, lang, kept or None
 
     def record_nowait(self, status: str, lang: str, text: str | None = None) -> Future[None]:
-        """Count one outcome now and queue its write; returns the write's future."""
-        args = self._prepare(status, lang, text)
-        future = self._submit(self._write, *args, self._clock())
+        """Count one outcome now and queue its write; returns the write's future. Records
+        queued while the worker is busy are written together, in one transaction."""
+        status, lang, kept = self._prepare(status, lang, text)
+        future: Future[None] = Future()
         future.add_done_callback(_log_failure)
+        with self._lock:
+            self._pending.append((status, lang, kept, self._clock(), future))
+            queue_flush, self._flush_queued = not self._flush_queued, True
+        if queue_flush:
+            self._submit(self._flush)
         return future
 
     async def record(self, status: str, lang: str, text: str | None = None) -> None:

@@ -149,13 +149,13 @@ async def test_async_writes_run_off_the_event_loop(db: Path, monkeypatch) -> Non
     loop_thread = threading.get_ident()
     seen: set[int] = set()
     store = StatsStore(db)
-    original = store._write
+    original = store._flush
 
     def spy(*args):
         seen.add(threading.get_ident())
         return original(*args)
 
-    monkeypatch.setattr(store, "_write", spy)
+    monkeypatch.setattr(store, "_flush", spy)
     try:
         await asyncio.gather(*(store.record("no_match", "zh", f"q{i % 7}") for i in range(200)))
         counts = await store.counts()
@@ -166,6 +166,32 @@ async def test_async_writes_run_off_the_event_loop(db: Path, monkeypatch) -> Non
     assert counts.since_start["no_match"] == 200
     assert len(seen) == 1 and loop_thread not in seen  # one worker thread, not the loop's
     assert [n for _, n, _ in top] == [29, 29, 29]
+
+
+def test_records_queued_while_the_worker_is_busy_are_written_in_one_transaction(
+    db: Path, monkeypatch
+) -> None:
+    store = StatsStore(db)
+    flushes: list[int] = []
+    original = store._flush
+
+    def counting() -> None:
+        flushes.append(len(store._pending))
+        original()
+
+    monkeypatch.setattr(store, "_flush", counting)
+    busy = threading.Event()
+    store._submit(busy.wait)  # hold the worker, as a slow disk would
+    futures = [store.record_nowait("no_match", "zh", f"q{i}") for i in range(50)]
+    busy.set()
+    for future in futures:
+        future.result(timeout=10)
+    try:
+        assert flushes == [50]  # one transaction for the whole burst
+        assert store.counts_sync().total["no_match"] == 50
+        assert len(store.top_unanswered_sync(limit=100)) == 50
+    finally:
+        store.close()
 
 
 async def test_close_flushes_queued_writes(db: Path) -> None:
