@@ -54,7 +54,9 @@ from bot.normalize import (
 )
 from bot.question_kinds import (
     ANSWER_KINDS,
+    COUNT_CUE,
     EN_QUESTION_WORDS,
+    FUNCTION_CHARS,
     answer_kinds,
     asked_deed,
     asked_kinds,
@@ -85,8 +87,8 @@ MISSING_WEIGHT = 0.6  # cost of distinctive question words the entry never uses
 GENERIC_NOUNS = frozenset(
     "事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split()
 )  # say no subject
-FUNCTION_CHARS = frozenset("的了是有在和与及被把都也就还要会能可上下里中这那个么之对给着过吧呢吗")
-_COUNTED_RUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]+)")
+_LEFTOVER_FUNCTION_CHARS = frozenset(FUNCTION_CHARS + "要会能可着过吧呢吗")  # and modals
+_COUNTED_RUN_RE = re.compile(COUNT_CUE + r"([\u4e00-\u9fff]+)")
 _A_ONE_RE = re.compile(r"(?<![\d一二两三四五六七八九十百千万])一[名位个]")
 _WHAT_RE = re.compile(r"什么|\bwhat\b")
 LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
@@ -314,7 +316,7 @@ class Matcher:
                 for e in self.entries
             ],
             entry_numbers=[
-                frozenset(t for t in normalize(e.answer.get(lang, "")).split() if is_number(t))
+                frozenset(t for t in self._norm(e.answer.get(lang, "")).split() if is_number(t))
                 for e in self.entries
             ],
             vocab_words=frozenset(vocab),
@@ -757,6 +759,6 @@ def _segment(stretch: str) -> list[tuple[str, str]]:
 def _leftover_class(text: str) -> str:
     """A two-character leftover is a colloquial join; a longer one a name, unless it is
     made of function characters only (都要上)."""
-    if len(text) == 2 or all(c in FUNCTION_CHARS for c in text):
+    if len(text) == 2 or all(c in _LEFTOVER_FUNCTION_CHARS for c in text):
         return "F"
     return "N"

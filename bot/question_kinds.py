@@ -209,17 +209,17 @@ _PEOPLE_COUNT = r"[\d一二两三四五六七八九十百千万][余多]?[名位
 _UNITS = {"名": "名人位", "人": "名人位", "位": "名人位"}
 
 
-_ASKED_NOUN_RE = re.compile(r"(?<![第哪])(?:多少|几)([\u4e00-\u9fff]{2})")
+COUNT_CUE = r"(?<![第哪])(?:多少|几)"  # "how many" (not 第几, 哪几)
+_ASKED_NOUN_RE = re.compile(COUNT_CUE + r"([\u4e00-\u9fff]{2})")
 
 
 _ASKED_UNIT_RE = re.compile(
-    r"(?<![第哪])(?:多少|几)([名人位家条项本处场件份所支座篇批届顿字]|部(?!分))"  # 几部分: parts
+    COUNT_CUE + r"([名人位家条项本处场件份所支座篇批届顿字]|部(?!分))"  # 几部分: parts
 )
 
 
-_FUNCTION_CHARS = str.maketrans(
-    dict.fromkeys("的了是有在和与及被把都也就还这那个么之对给中上下里", " ")
-)
+FUNCTION_CHARS = "的了是有在和与及被把都也就还这那个么之对给中上下里"  # particles, pronouns...
+_FUNCTION_CHARS = str.maketrans(dict.fromkeys(FUNCTION_CHARS, " "))
 
 
 _ASKS_MENTION_RE = re.compile(  # a yes/no "does the article mention X?" question
