@@ -117,9 +117,7 @@ def test_the_full_check_is_remembered_per_version(kdir, tmp_path):
     add_variant(kdir, engine, BASES, "爱国主义教育基地总共有几处")
     again.reload()
     assert again.cached_check() is None
-    assert cache_key(engine.kb.version, engine.config) != cache_key(
-        again.kb.version, again.config
-    )
+    assert cache_key(engine.kb.version, engine.config) != cache_key(again.kb.version, again.config)
 
 
 def test_the_cache_survives_garbage_and_keeps_collisions(tmp_path):
