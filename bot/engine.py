@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.matcher import MatchConfig, Matcher
+from bot.matcher import MatchConfig, Matcher, Query
 from bot.model import KnowledgeBase, MatchResult
+from bot.normalize import detect_lang, normalize, smalltalk_kind, strip_fillers
 from bot.selfcheck import (
     CheckCache,
     CheckReport,
@@ -34,6 +36,7 @@ from bot.selfcheck import (
 )
 
 REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
+MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 # A stored question of another entry is re-checked on reload when it looks this much like
 # a changed entry's text (weighted Dice, 0..100). Lower than any rival that could matter:
 # an entry needs a score of ~45 to compete, and Dice is 55 % of the score.
@@ -51,16 +54,51 @@ class ReloadSummary:
     check: CheckReport  # the stored questions the changes can affect, checked before the swap
 
 
+class Ranker(Protocol):
+    """What the engine needs of a matcher (``bot.matcher.Matcher`` is one)."""
+
+    def rank(self, query: Query) -> MatchResult: ...
+
+    def related_questions(self, entry_ids: set[str], min_dice: float) -> set[str]: ...
+
+
+RankerFactory = Callable[[KnowledgeBase, MatchConfig], Ranker]
+
+
+def prepare(question: str) -> Query:
+    """The question pipeline: length cap, language, normalisation, fillers."""
+    text = question[:MAX_QUESTION_CHARS]
+    lang = "en" if detect_lang(text) == "en" else "zh"
+    normalized = normalize(text)
+    return Query(question, text, lang, normalized, strip_fillers(normalized))
+
+
+def answer(question: str, ranker: Ranker) -> MatchResult:
+    """One question through the pipeline: empty and small talk are settled here, the rest
+    is ranked."""
+    query = prepare(question)
+    if not query.norm:
+        return MatchResult(question, "no_match", query.lang, reason="empty")
+    kind = smalltalk_kind(query.norm)
+    if kind:
+        return MatchResult(question, "no_match", query.lang, smalltalk=kind, reason="smalltalk")
+    return ranker.rank(query)
+
+
 @dataclass(frozen=True, slots=True)
 class _State:
     kb: KnowledgeBase
-    matcher: Matcher
-    ask: Callable[[str], MatchResult]  # matcher.match, remembering recent questions
+    ranker: Ranker
+    ask: Callable[[str], MatchResult]  # ``answer`` with this ranker, remembering recent ones
 
     @classmethod
-    def of(cls, kb: KnowledgeBase, config: MatchConfig) -> _State:
-        matcher = Matcher(kb, config)
-        return cls(kb, matcher, lru_cache(maxsize=REMEMBERED_ANSWERS)(matcher.match))
+    def of(cls, kb: KnowledgeBase, config: MatchConfig, factory: RankerFactory) -> _State:
+        ranker = factory(kb, config)
+
+        def ask(question: str) -> MatchResult:
+            return answer(question, ranker)
+
+        return cls(kb, ranker, lru_cache(maxsize=REMEMBERED_ANSWERS)(ask))
 
 
 class Engine:
@@ -71,32 +109,44 @@ class Engine:
         directory: Path,
         config: MatchConfig | None = None,
         *,
+        ranker: RankerFactory = Matcher,
         cache: CheckCache | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.config = config or MatchConfig()
+        self.ranker_factory = ranker
         self.cache = cache
         self._reload_lock = threading.Lock()
-        self._state = _State.of(load_knowledge(self.directory), self.config)  # KnowledgeError
+        self._state = self._build(load_knowledge(self.directory))  # raises KnowledgeError
 
     @classmethod
-    def over(cls, kb: KnowledgeBase, config: MatchConfig | None = None) -> Engine:
+    def over(
+        cls,
+        kb: KnowledgeBase,
+        config: MatchConfig | None = None,
+        *,
+        ranker: RankerFactory = Matcher,
+    ) -> Engine:
         """An engine over an already loaded base (its directory is not read again)."""
         engine = cls.__new__(cls)
         engine.directory = Path()
         engine.config = config or MatchConfig()
+        engine.ranker_factory = ranker
         engine.cache = None
         engine._reload_lock = threading.Lock()
-        engine._state = _State.of(kb, engine.config)
+        engine._state = engine._build(kb)
         return engine
+
+    def _build(self, kb: KnowledgeBase) -> _State:
+        return _State.of(kb, self.config, self.ranker_factory)
 
     @property
     def kb(self) -> KnowledgeBase:
         return self._state.kb
 
     @property
-    def matcher(self) -> Matcher:
-        return self._state.matcher
+    def ranker(self) -> Ranker:
+        return self._state.ranker
 
     def ask(self, question: str) -> MatchResult:
         return self._state.ask(question)
@@ -110,7 +160,7 @@ class Engine:
         """
         with self._reload_lock:
             old = self._state
-            new = _State.of(load_knowledge(self.directory), self.config)
+            new = self._build(load_knowledge(self.directory))
             before = {e.id: e for e in old.kb.entries}
             after = {e.id: e for e in new.kb.entries}
             added = after.keys() - before.keys()
@@ -136,7 +186,7 @@ class Engine:
         is not checked again."""
         if old.kb.version == new.kb.version:
             return CheckReport(new.kb.version, 0, (), False)
-        exposed = new.matcher.exposed_questions(touched, EXPOSURE_DICE) if touched else set()
+        exposed = new.ranker.related_questions(touched, EXPOSURE_DICE) if touched else set()
         questions = [
             q for q in stored_questions(new.kb) if q.entry_id in touched or q.text in exposed
         ]
@@ -145,20 +195,23 @@ class Engine:
 
     def cached_check(self) -> CheckReport | None:
         """The full self-check of the live base, if it was done before (see ``cache``)."""
-        if self.cache is None:
-            return None
-        return self.cache.get(cache_key(self.kb.version, self.config))
+        return self._recall(self._state)
 
     def self_check(self) -> CheckReport:
         """Check every stored question of the live base (or recall the result)."""
         state = self._state
-        report = self.cached_check() if self.cache is not None else None
-        if report is not None and report.version == state.kb.version:
-            return report
-        report = full_check(state.kb, state.ask)
-        if self.cache is not None:
-            self.cache.put(cache_key(state.kb.version, self.config), report)
+        report = self._recall(state)
+        if report is None:
+            report = full_check(state.kb, state.ask)
+            if self.cache is not None:
+                self.cache.put(cache_key(state.kb.version, self.config), report)
         return report
+
+    def _recall(self, state: _State) -> CheckReport | None:
+        if self.cache is None:
+            return None
+        report = self.cache.get(cache_key(state.kb.version, self.config))
+        return report if report is not None and report.version == state.kb.version else None
 
 
 def _blocks(collision: Collision, live: _State) -> bool:

@@ -1,8 +1,9 @@
 """What a question asks for, read from its wording alone (pure, no knowledge base).
 
-The matcher uses these to guard against confident wrong answers: a question asking "how
-many" is poorly served by an answer without a number, "when" by one without a date, "多少名
-党员" by one that counts companies; and to recognise questions that only look something up
+The matcher's guards (``bot.matcher.guards``) use these against confident wrong answers: a
+question asking "how many" is poorly served by an answer without a number, "when" by one
+without a date, "多少名党员" by one that counts companies; and the matcher uses them to
+recognise questions that only look something up
 ("does the article mention X?", "66个是什么?").
 """
 
@@ -54,11 +55,11 @@ _MONTHS = (
 )
 
 
-# Answer-type guards: kind -> (what a question asking for it looks like (normalised text),
-# what an answer stating it looks like (raw answer text), score factor when the entry's
-# answer lacks it). A question asking "how many" is poorly served by an answer without a
-# number, "when" by one without a date, "which ones" by one that lists nothing.
-ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
+# Kinds of fact: kind -> (what a question asking for it looks like (normalised text), what
+# an answer stating it looks like (raw answer text)). A question asking "how many" is poorly
+# served by an answer without a number, "when" by one without a date, "which ones" by one
+# that lists nothing: the matcher's guards (bot.matcher.guards) cost such answers score.
+ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "quantity": (
         re.compile(
             r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
@@ -66,12 +67,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bpercent|\brate\b"
         ),
         re.compile(rf"\d|[二两三四五六七八九十百千万]+[{MEASURE_WORDS}]|{_EN_COUNT}", re.I),
-        0.6,
     ),
     "ordinal": (
         re.compile(r"第几|排名|名列|\bwhich place\b|\branks?\b|\branked\b"),
         re.compile(r"首|第[一二三四五六七八九十\d]|率先|前列|\bfirst\b|\branks?\b", re.I),
-        0.6,
     ),
     "clock": (
         re.compile(
@@ -79,7 +78,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwhat time\b|\bopening (?:hours|times)\b|\bwhen (?:does|do|is|are) .{0,60}\bopen\b"
         ),
         re.compile(r"\d+\s*[点时:：]\d|\d+\s*点|\b\d+\s*[ap]\.?m\b|o'clock", re.I),
-        0.5,
     ),
     "date": (
         re.compile(
@@ -88,7 +86,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         ),
         # a year stands alone as 19xx/20xx: not the 2000 of 2000平方米 or the 1234 of 12345
         re.compile(rf"\d+\s*[年月日号]|(?<!\d)(?:19|20)\d\d(?![\d平万])|{_MONTHS}", re.I),
-        0.6,
     ),
     "name": (
         re.compile(
@@ -98,7 +95,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         ),
         # a title, a list of names, or a user name amid Chinese (文章的发布者是shiyun)
         re.compile(r"[“《「\"]|[\u4e00-\u9fff]{2,3}[、和与]|(?<=[\u4e00-\u9fff])[A-Za-z]{3,}"),
-        0.8,
     ),
     "title": (  # which film was shown: wants the film's title ("什么电影" may be "red films")
         re.compile(
@@ -107,14 +103,12 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\btitles? of (?:the |its )?(?:\w+ )?(?:movie|film|book|song|play|drama|documentar)"
         ),
         re.compile(r"《"),  # the article marks titles so (see Matcher._build)
-        0.6,
     ),
     "people": (
         re.compile(
             r"名单|姓名|都(?:是|有)?谁|分别是?谁|\bnames of\b|\bwhat are the(?:ir)? names\b"
         ),
         re.compile(r"[\u4e00-\u9fff]{2,3}[、和与][\u4e00-\u9fff]{2,3}|[A-Z]\w+ [A-Z]\w+ and [A-Z]"),
-        0.6,
     ),
     "locality": (
         re.compile(
@@ -125,7 +119,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(
             r"[\u4e00-\u9fff][镇乡](?![村])|[\u4e00-\u9fff]{2}村|街道|路\d|\b(?:towns?|villages?|streets?)\b"
         ),
-        0.5,
     ),
     "rate": (  # "每天受理多少", "how often": wants a rate, not a total
         re.compile(
@@ -135,12 +128,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
         re.compile(
             r"每|平均|\bper\b|\bdaily\b|\beach\b|\bevery\b|\bweekly\b|\bmonthly\b|\baverage", re.I
         ),
-        0.6,
     ),
     "district": (
         re.compile(r"哪一?个[区县]|什么[区县]|\bwhich (?:district|county)\b"),
         re.compile(r"[\u4e00-\u9fff][区县](?![委级])|\bdistrict|\bcounty|\bzone\b", re.I),
-        0.6,
     ),
     "age": (
         re.compile(r"多大了|几岁|多少岁|年龄|年纪|\bhow old\b|\bages?\b|\baged\b"),
@@ -149,14 +140,12 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\d+\s*years? old|\byoung|\belderly|\bold\b|\bages?\b|\baged\b",
             re.I,
         ),
-        0.5,
     ),
     "money": (
         re.compile(
             r"多少钱|花了|花费|费用|投资|预算|造价|票价|门票|\bcost|\bspend|\bspent|\bbudget|\bprice"
         ),
         re.compile(r"元|yuan|rmb", re.I),
-        0.5,
     ),
     "origin": (
         re.compile(
@@ -164,7 +153,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwhere (?:is|was|does|did) (?:he|she)\b.* (?:from|come)\b"
         ),
         re.compile(r"出生|籍贯|\bborn\b"),
-        0.5,
     ),
     "winner": (
         re.compile(
@@ -172,7 +160,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwon\b|\bwinners?\b|\bprize|\bwho (?:came|finished) first\b"
         ),
         re.compile(r"冠军|获奖|一等奖|第一名|\bwon\b|\bwinner"),
-        0.5,
     ),
     "contact": (
         re.compile(
@@ -181,17 +168,14 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bhow (?:can|do|to) .{0,30}\breach\b"
         ),
         re.compile(r"\d{3,}-|路\d+号|@|www\.|https?://"),
-        0.5,
     ),
     "area": (
         re.compile(r"面积|占地|多大的地方|\bhow (?:big|large) is\b|\barea\b|\bsquare"),
         re.compile(r"面积|平方米|亩|\bsquare|\barea\b", re.I),
-        0.5,
     ),
     "episodes": (
         re.compile(r"几集|多少集|集数|\bepisodes?\b"),
         re.compile(r"\d+\s*集|\bepisodes?\b", re.I),
-        0.5,
     ),
     "list": (
         re.compile(
@@ -199,7 +183,6 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str], float]] = {
             r"\bwhich (two|three|four|five|six)\b|\bwhat are the\b|\blist\b"
         ),
         re.compile(r"、|[,，;；].*[,，;；]|,.*\band\b|“[^”]+”[^“]*“"),
-        0.7,
     ),
 }
 
@@ -435,12 +418,12 @@ def lists_items(answer: str, count: int) -> bool:
 
 def asked_kinds(norm: str) -> frozenset[str]:
     """The kinds of fact a normalised question asks for."""
-    return frozenset(k for k, (asks, _, _) in ANSWER_KINDS.items() if asks.search(norm))
+    return frozenset(k for k, (asks, _) in ANSWER_KINDS.items() if asks.search(norm))
 
 
 def answer_kinds(answer: str) -> frozenset[str]:
     """The kinds of fact an answer states."""
-    return frozenset(k for k, (_, says, _) in ANSWER_KINDS.items() if says.search(answer))
+    return frozenset(k for k, (_, says) in ANSWER_KINDS.items() if says.search(answer))
 
 
 def strip_question_words(norm: str) -> str:

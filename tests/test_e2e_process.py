@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import READER_ID, ROOT, copy_knowledge, plain
+from e2e_support import ADMIN_ID, READER_ID, ROOT, copy_knowledge, plain
 from fake_bot_api import DEFAULT_TOKEN, FakeBotApi, deliver_headers
 from test_webhook import free_port
 
@@ -226,3 +226,90 @@ async def test_run_webhook_process(tmp_path):
     assert code == 0, err
     assert "Traceback" not in err
     assert secret not in err + out and DEFAULT_TOKEN.split(":")[1] not in err + out
+
+
+async def _read_until(proc: asyncio.subprocess.Process, needle: str, timeout: float) -> str:
+    """The process's log up to the first line containing ``needle``."""
+    assert proc.stderr is not None
+    seen: list[str] = []
+    async with asyncio.timeout(timeout):
+        while not seen or needle not in seen[-1]:
+            line = await proc.stderr.readline()
+            assert line, "the log ended before: " + needle + "\n" + "".join(seen)
+            seen.append(line.decode())
+    return "".join(seen)
+
+
+async def _run_until_checked(tmp_path: Path, env: dict[str, str], api: FakeBotApi) -> str:
+    """Start the bot, have it answer, wait until the self-check result is logged, stop it;
+    return its log."""
+    proc = await spawn(tmp_path, env)
+    try:
+        await _wait_polling(api, proc, timeout=30)
+        mark = api.mark()
+        api.private_text(BASES_ZH)
+        reply = await api.wait_for("sendMessage", since=mark, timeout=30)
+        assert "66" in plain(reply)  # answering does not wait for the check
+        # a full check in a child process at low priority: a generous ceiling
+        log = await _read_until(proc, "self-check", timeout=120)
+        if "checking every stored question" in log.splitlines()[-1]:
+            log += await _read_until(proc, "self-check", timeout=120)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+    code, _, err = await finish(proc, timeout=60)
+    assert code == 0 and "Traceback" not in err, err
+    return log + err
+
+
+async def test_the_self_check_runs_in_the_background_once_per_version(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    async with FakeBotApi() as api:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            CITEBOT_KNOWLEDGE_DIR=str(knowledge),
+        )
+        first = await _run_until_checked(tmp_path, env, api)
+        assert "checking every stored question" in first
+        assert "self-check passed" in first
+        # A restart of the same version checks nothing.
+        second = await _run_until_checked(tmp_path, env, api)
+        assert "was checked before" in second
+        assert "checking every stored question" not in second
+        assert not api.find("sendMessage", lambda r: r.chat_id == ADMIN_ID)  # nothing to report
+
+
+async def test_a_base_whose_questions_collide_is_reported_to_the_admins(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    from bot.engine import Engine
+
+    hotline = Engine(knowledge).kb.entry("hotline-12345-platform")
+    path = knowledge / hotline.source_file
+    text = path.read_text(encoding="utf-8")
+    first = hotline.questions["zh"][0]
+    line = next(ln for ln in text.splitlines() if ln.strip().lstrip("- ") == first)
+    indent = line[: len(line) - len(line.lstrip())]
+    stolen = BASES_ZH.rstrip("?") + "呀?"  # the hotline entry claims the bases question
+    path.write_text(text.replace(line + "\n", f"{line}\n{indent}- {stolen}\n", 1), "utf-8")
+    async with FakeBotApi() as api:
+        env = clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            CITEBOT_KNOWLEDGE_DIR=str(knowledge),
+            CITEBOT_ADMIN_IDS=str(ADMIN_ID),
+        )
+        proc = await spawn(tmp_path, env)
+        try:
+            await _wait_polling(api, proc, timeout=30)
+            report = await api.wait_for("sendMessage", lambda r: r.chat_id == ADMIN_ID, timeout=120)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        code, _, err = await finish(proc, timeout=60)
+    assert code == 0, err
+    assert "Self-check found problems" in plain(report)
+    assert f"{hotline.source_file}:" in plain(report) and stolen in plain(report)
+    assert "not answered by their own entry" in err  # and in the log, at WARNING

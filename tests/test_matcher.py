@@ -6,10 +6,19 @@ import dataclasses
 
 import pytest
 
-from bot.matcher import MatchConfig, Matcher
+from bot.engine import Engine
+from bot.matcher import GUARDS, MatchConfig, Matcher, Weights
+from bot.matcher.segment import head_noun
+from bot.matcher.unknown import en_class
 from bot.normalize import normalize, strip_fillers, to_simplified
 
 zhconv = pytest.importorskip("zhconv")
+
+
+@pytest.fixture(scope="module")
+def matcher(engine) -> Matcher:
+    assert isinstance(engine.ranker, Matcher)
+    return engine.ranker
 
 
 def _traditional(text: str) -> str:
@@ -90,25 +99,46 @@ def test_english_questions_get_english_answers(engine) -> None:
 
 def test_thresholds_are_configurable(kb) -> None:
     never = {"answer_threshold": 101, "confident_score": 101, "clear_lead_threshold": 101}
-    strict = Matcher(kb, MatchConfig(**never))
+    strict = Engine.over(kb, MatchConfig(**never))
     question = kb.entries[0].questions["zh"][0]
-    assert strict.match(question).status == "ambiguous"
-    silent = Matcher(kb, MatchConfig(**never, suggest_threshold=101))
-    assert silent.match(question).status == "no_match"
+    assert strict.ask(question).status == "ambiguous"
+    silent = Engine.over(kb, MatchConfig(**never, suggest_threshold=101))
+    assert silent.ask(question).status == "no_match"
 
 
-def test_rivals_quoting_the_same_sentence_do_not_block_a_clear_lead(kb) -> None:
-    matcher = Matcher(kb)
+def test_rivals_quoting_the_same_sentence_do_not_block_a_clear_lead(engine, kb) -> None:
     question = "志愿者为社区老人做什么"
-    result = matcher.match(question)
+    result = engine.ask(question)
     assert result.status == "answered" and result.entry is not None
     # The runner-up is close, but it quotes the very sentence the answer quotes.
-    runner_up = Matcher(kb, MatchConfig(answer_threshold=101, clear_lead_threshold=101))
-    ids = [s.entry_id for s in runner_up.match(question).suggestions]
+    runner_up = Engine.over(kb, MatchConfig(answer_threshold=101, clear_lead_threshold=101))
+    ids = [s.entry_id for s in runner_up.ask(question).suggestions]
     assert len(ids) >= 2 and ids[0] == result.entry.id
     cited = {e.id: e.citation for e in kb.entries}
     assert cited[ids[1]] == result.entry.citation
-    assert result.score - runner_up.match(question).suggestions[1].score < 8
+    assert result.score - runner_up.ask(question).suggestions[1].score < 8
+
+
+def test_every_guard_has_a_factor_and_a_factor_is_what_it_costs(engine, kb) -> None:
+    weights = Weights()
+    assert [g.name for g in GUARDS] == list(weights.guards)  # one row, one factor
+    question = "66个爱国主义教育基地中有几个是省级的"  # asks a level the answer does not state
+    base = engine.ask(question)
+    free = {**weights.guards, "named": 1.0}
+    lenient = Engine.over(kb, MatchConfig(weights=Weights(guards=free))).ask(question)
+    assert lenient.score > base.score
+
+
+def test_the_fuzzy_scorer_is_a_parameter(kb) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def scorer(a: str, b: str) -> float:
+        calls.append((a, b))
+        return 0.0
+
+    engine = Engine.over(kb, ranker=lambda kb, cfg: Matcher(kb, cfg, scorer=scorer))
+    result = engine.ask(kb.entries[0].questions["zh"][0])
+    assert calls and result.entry == kb.entries[0]  # still found, without fuzzy similarity
 
 
 def test_config_from_env() -> None:
@@ -136,16 +166,14 @@ def test_very_long_input_is_handled(engine) -> None:
     assert result.status in {"answered", "ambiguous", "no_match"}
 
 
-def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
-    matcher = Matcher(kb)
-
+def test_unknown_english_words_are_judged_by_part_of_speech(matcher) -> None:
     def classes(question: str) -> dict[str, str]:
         return dict(matcher.unknown_words(normalize(question), "en", question))
 
     # Another verb or adjective for what the base says is just another way of asking...
-    assert Matcher._en_class("organise") == "V"
-    assert Matcher._en_class("famous") == "F"
-    assert Matcher._en_class("population") == "N"
+    assert en_class("organise") == "V"
+    assert en_class("famous") == "F"
+    assert en_class("population") == "N"
     assert classes("Which famous contest?") == {"famous": "F"}
     assert classes("Which contest did they commemorate?").get("commemorate", "F") == "F"
     # ...but a noun the base never uses is a different subject, and in "who did X?" the
@@ -156,12 +184,11 @@ def test_unknown_english_words_are_judged_by_part_of_speech(kb) -> None:
     assert classes("Tell me about Hangzhou, please")["hangzhou"] == "N"
 
 
-def test_unknown_pairs_that_are_no_word_weigh_little(kb) -> None:
-    matcher = Matcher(kb)
-    index = matcher._index["zh"]
+def test_unknown_pairs_that_are_no_word_weigh_little(matcher) -> None:
+    index = matcher.index["zh"]
     # 航的 only cuts across words; 宇航 is a word the base never uses (a different subject).
     assert "航的" not in index.weights and "宇航" not in index.weights
-    assert matcher._w("航的", index) < 0.5 * matcher._w("宇航", index)
+    assert index.weight("航的") < 0.5 * index.weight("宇航")
 
 
 def test_a_typo_in_the_counted_noun_is_forgiven(engine) -> None:
@@ -172,60 +199,50 @@ def test_a_typo_in_the_counted_noun_is_forgiven(engine) -> None:
     assert engine.ask("海州区有多少个社区").status != "answered"  # names 社区, counts none
 
 
-def test_questions_are_cut_into_their_most_likely_words(kb) -> None:
-    matcher = Matcher(kb)
-    assert ("人口", "N") in matcher._words("连云港人口")  # not 连云港人 | 口
-    assert ("去年", "N") in matcher._words("热线去年受理了多少诉求")
-    assert matcher._words("对流动党员") == []  # 对 | 流动 | 党员, not 对流 | 动
+def test_questions_are_cut_into_their_most_likely_words(matcher) -> None:
+    assert ("人口", "N") in matcher.unknown.words("连云港人口")  # not 连云港人 | 口
+    assert ("去年", "N") in matcher.unknown.words("热线去年受理了多少诉求")
+    assert matcher.unknown.words("对流动党员") == []  # 对 | 流动 | 党员, not 对流 | 动
 
 
-def test_a_real_word_is_no_typo_of_a_chance_homophone(kb) -> None:
-    matcher = Matcher(kb)
+def test_a_real_word_is_no_typo_of_a_chance_homophone(matcher) -> None:
     # 厨师 sounds like 处是 (a cut across words): a different subject, not a typo...
     assert ("厨师", "N") in matcher.unknown_words(normalize("中央厨房有多少厨师"), "zh")
     # ...while 记录片 is a typo of the base's 纪录片 (a homophone that is a word too).
     assert matcher.unknown_words(normalize("连云港红色记忆是记录片吗"), "zh") == []
 
 
-def test_a_verb_after_的_is_a_noun(kb) -> None:
-    matcher = Matcher(kb)
+def test_a_verb_after_的_is_a_noun(matcher) -> None:
     assert ("导演", "N") in matcher.unknown_words(normalize("连云港红色记忆的导演"), "zh")
 
 
-def test_where_in_a_named_place_is_no_unknown_word(kb) -> None:
-    matcher = Matcher(kb)
+def test_where_in_a_named_place_is_no_unknown_word(matcher) -> None:
     assert matcher.unknown_words(strip_fillers(normalize("抗日山上有什么")), "zh") == []
     assert matcher.unknown_words(strip_fillers(normalize("连云港人口多少")), "zh") != []
 
 
-def test_a_head_count_counts_the_head_of_the_noun_phrase(kb) -> None:
-    from bot.matcher import _head_noun
-
-    assert _head_noun("徐圩新区有多少农民工党员", "农民") == "党员"
-    assert _head_noun("连云港有多少国家级爱国主义教育基地", "国家") == "基地"
-    assert _head_noun("有多少工人看了电影", "工人") == "工人"
-    assert _head_noun("热线接了多少群众的求助", "群众") == "求助"
-    matcher = Matcher(kb)
+def test_a_head_count_counts_the_head_of_the_noun_phrase(kb, matcher) -> None:
+    assert head_noun("徐圩新区有多少农民工党员", "农民") == "党员"
+    assert head_noun("连云港有多少国家级爱国主义教育基地", "国家") == "基地"
+    assert head_noun("有多少工人看了电影", "工人") == "工人"
+    assert head_noun("热线接了多少群众的求助", "群众") == "求助"
     entry = next(e for e in kb.entries if e.id == "xuwei-migrant-workers")  # 3万名农民工
-    assert not matcher._states_unit(entry.answer["zh"], "党员", "zh")  # a noun the base counts
-    assert matcher._states_unit("吸引了150余名工友观看", "工人", "zh")  # one it never counts
+    answers = matcher.answers["zh"]
+    assert not answers.states_unit(entry.answer["zh"], "党员")  # a noun the base counts
+    assert answers.states_unit("吸引了150余名工友观看", "工人")  # one it never counts
 
 
-def test_a_leftover_of_function_characters_is_no_name(kb) -> None:
-    matcher = Matcher(kb)
+def test_a_leftover_of_function_characters_is_no_name(matcher) -> None:
     found = matcher.unknown_words(strip_fillers(normalize("当官的每月都要上读书班吗")), "zh")
     assert all(cls == "F" for _, cls in found)  # harmless, not a name
 
 
-def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(kb) -> None:
-    matcher = Matcher(kb)
+def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(matcher) -> None:
     assert ("转发", "V") in matcher.unknown_words(normalize("文章被转发了多少次"), "zh")
 
 
 def test_the_engine_remembers_recent_answers_until_a_reload(tmp_path, knowledge_dir) -> None:
     import shutil
-
-    from bot.engine import Engine
 
     shutil.copytree(knowledge_dir, tmp_path / "kb")
     engine = Engine(tmp_path / "kb")

@@ -1,9 +1,10 @@
-"""The full self-check in a running bot, off the event loop.
+"""The full self-check in a running bot, in a child process.
 
-After start-up (unless this knowledge version was checked before: the result is kept in
-``CITEBOT_DATA_DIR``) and after each reload, every stored question is run through the live
-engine in a worker thread. The result is logged; collisions are never silent: each one is
-logged at WARNING and the admins get it in a private message.
+After start-up (unless this knowledge version was checked before: results are kept in
+``CITEBOT_DATA_DIR``) and after each reload, every stored question is checked by
+``python -m bot.selfcheck`` in a child process at low priority: the bot keeps answering at
+full speed meanwhile, and a stop does not wait for the check. The result is logged;
+collisions are never silent: each is logged at WARNING and sent to the admins.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import sys
+from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -27,9 +29,49 @@ log = logging.getLogger(__name__)
 
 MAX_COLLISIONS_SHOWN = 20  # in a message or the log; the rest are counted
 
+OnReport = Callable[[CheckReport], Awaitable[None]]
 
-async def check_live_base(engine: Engine) -> CheckReport:
-    """The full self-check of the live base: recalled if done before, else run now."""
+
+class BackgroundCheck:
+    """Runs the full self-check of the engine's live base, one at a time."""
+
+    def __init__(self, engine: Engine, on_report: OnReport | None = None) -> None:
+        if engine.cache is None:
+            raise ValueError("a background self-check needs an engine with a check cache")
+        self.engine = engine
+        self.on_report = on_report
+        self._task: asyncio.Task[CheckReport | None] | None = None
+
+    def start(self) -> asyncio.Task[CheckReport | None]:
+        """Check the live base now; a check still running for an older base is dropped."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self._task
+
+    async def stop(self) -> None:
+        """Cancel a running check (its child process is killed)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> CheckReport | None:
+        try:
+            report = await check_live_base(self.engine)
+            if report is not None and self.on_report is not None:
+                await self.on_report(report)
+            return report
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("self-check failed")
+            return None
+
+
+async def check_live_base(engine: Engine) -> CheckReport | None:
+    """The full self-check of the live base: recalled if done before, else run in a child
+    process (``None`` if that failed, after logging why)."""
     report = engine.cached_check()
     if report is not None:
         log.info(
@@ -39,8 +81,34 @@ async def check_live_base(engine: Engine) -> CheckReport:
             len(report.collisions),
         )
     else:
-        log.info("self-check: checking every stored question of version %s", engine.kb.version)
-        report = await asyncio.to_thread(engine.self_check)
+        version = engine.kb.version
+        log.info("self-check: checking every stored question of version %s", version)
+        assert engine.cache is not None
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.selfcheck",
+            str(engine.directory),
+            str(engine.cache.path),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            _, err = await proc.communicate()
+        except asyncio.CancelledError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
+        report = engine.cached_check()
+        if report is None:
+            if engine.kb.version != version:
+                log.info("self-check of version %s dropped: the base changed", version)
+            else:
+                why = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+                log.error("self-check failed (exit %s): %s", proc.returncode, why[0])
+            return None
     if report.clean:
         log.info(
             "self-check passed: %d stored questions, version %s", report.checked, report.version
@@ -85,5 +153,5 @@ async def tell_admins(bot: Bot, admin_ids: Iterable[int], report: CheckReport) -
         return
     for admin in sorted(admin_ids):
         with contextlib.suppress(TelegramError):
-            for text in report_messages(report, "zh"):
+            for text in report_messages(report, "en"):
                 await bot.send_message(admin, text, parse_mode="HTML")

@@ -167,26 +167,31 @@ def _install_sighup(app: Application) -> None:
 
 
 def _install_self_check(app: Application, settings: Settings) -> None:
-    """Once polling or the webhook runs, check the live base in the background (unless
-    this version was checked before); collisions are logged and sent to the admins."""
-    previous = app.post_init
+    """Once the bot runs, check the live base in a child process (unless this version was
+    checked before); collisions are logged and sent to the admins. A stop cancels it."""
+    from bot.selfcheck import CheckReport
+    from bot.telegram.checks import BackgroundCheck, tell_admins
+
+    previous_init, previous_stop = app.post_init, app.post_stop
+
+    async def report(result: CheckReport) -> None:
+        await tell_admins(app.bot, settings.admin_ids, result)
 
     async def post_init(application: Application) -> None:
-        if previous is not None:
-            await previous(application)
-        application.create_task(_self_check(application, settings.admin_ids))
+        if previous_init is not None:
+            await previous_init(application)
+        checks = BackgroundCheck(application.bot_data["engine"], report)
+        application.bot_data["checks"] = checks
+        checks.start()
 
-    app.post_init = post_init
+    async def post_stop(application: Application) -> None:
+        checks = application.bot_data.get("checks")
+        if checks is not None:
+            await checks.stop()
+        if previous_stop is not None:
+            await previous_stop(application)
 
-
-async def _self_check(app: Application, admin_ids: frozenset[int]) -> None:
-    from bot.telegram.checks import check_live_base, tell_admins
-
-    try:
-        report = await check_live_base(app.bot_data["engine"])
-        await tell_admins(app.bot, admin_ids, report)
-    except Exception:
-        log.exception("self-check failed")
+    app.post_init, app.post_stop = post_init, post_stop
 
 
 async def _reload_on_signal(app: Application) -> None:
@@ -196,7 +201,9 @@ async def _reload_on_signal(app: Application) -> None:
     log.info("SIGHUP: reloading the knowledge base")
     try:
         await reload_knowledge(app.bot_data["engine"])
-        app.create_task(_self_check(app, app.bot_data["settings"].admin_ids))
+        checks = app.bot_data.get("checks")
+        if checks is not None:
+            checks.start()
     except KnowledgeError as exc:
         log.error(
             "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",

@@ -1,0 +1,88 @@
+"""The decision: ``answered``, ``ambiguous`` or ``no_match`` from ranked candidates.
+
+``answered`` when the best score clears ``answer_threshold`` and leads the runner-up by
+``ambiguity_gap`` (or reaches ``confident_score``), or leads every entry quoting another
+sentence by ``clear_lead_gap`` from ``clear_lead_threshold`` up with no guard triggered;
+"does the article mention X?" is answered by the best entry quoting X. ``ambiguous`` (up
+to ``max_suggestions``) for close calls above ``suggest_threshold``; else ``no_match``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.matcher.config import MatchConfig
+from bot.model import Entry, Lang, MatchResult, Suggestion
+
+
+@dataclass(slots=True)
+class Candidate:
+    score: float
+    entry: int  # index into the base's entries
+    lacks_kind: bool  # the answer lacks a kind of fact the question asks for
+
+
+def decide(
+    question: str,
+    lang: Lang,
+    entries: tuple[Entry, ...],
+    candidates: list[Candidate],
+    unknown: list[tuple[str, str]],
+    mention: bool,
+    cfg: MatchConfig,
+) -> MatchResult:
+    """The result for ``candidates`` (best first, at least one)."""
+    top = candidates[0]
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    gap = top.score - runner_up
+    score = round(top.score, 1)
+    extra = {"runner_up": round(runner_up, 1), "unknown": float(len(unknown))}
+    window = cfg.weights.suggestion_window
+    suggestions = tuple(
+        Suggestion(entries[c.entry].id, entries[c.entry].label(lang), round(c.score, 1))
+        for c in candidates[: cfg.max_suggestions]
+        if c.score >= cfg.suggest_threshold and c.score >= top.score - window
+    )
+    confident = top.score >= cfg.answer_threshold and (
+        gap >= cfg.ambiguity_gap or top.score >= cfg.confident_score
+    )
+    # A lower score with a clear lead answers too, unless the question has words the base
+    # never uses or asks for a kind of fact the entry's answer does not state. The lead
+    # counts over entries that quote another sentence: the reader sees the same source
+    # whichever of the entries quoting this one is picked.
+    source = entries[top.entry].citation
+    other = next((c.score for c in candidates[1:] if entries[c.entry].citation != source), 0.0)
+    clear_lead = (
+        not unknown
+        and not top.lacks_kind
+        and top.score >= cfg.clear_lead_threshold
+        and top.score - other >= cfg.clear_lead_gap
+    )
+    if mention or confident or clear_lead:
+        entry = entries[top.entry]
+        return MatchResult(question, "answered", lang, entry, score, extra=extra, reason="answered")
+    if unknown:
+        why = "unknown words: " + " ".join(w for w, _ in unknown)
+        return MatchResult(
+            question,
+            "no_match",
+            lang,
+            score=score,
+            suggestions=suggestions,
+            reason=why,
+            extra=extra,
+        )
+    if suggestions:
+        why = "close call" if top.score >= cfg.answer_threshold else "low score"
+        return MatchResult(
+            question,
+            "ambiguous",
+            lang,
+            score=score,
+            suggestions=suggestions,
+            reason=why,
+            extra=extra,
+        )
+    return MatchResult(
+        question, "no_match", lang, score=score, reason="below threshold", extra=extra
+    )
