@@ -11,34 +11,14 @@ from __future__ import annotations
 
 import re
 
-from bot.lexicons import en_lexicon
+from bot.lexicons import en_lexicon, word_list
 from bot.model import Lang
 from bot.normalize import EN_STOP, MEASURE_WORDS, is_number, normalize, stem
 
-# Words that ask rather than say: never "unknown content", whatever the knowledge base holds.
-ZH_QUESTION_WORDS = sorted(
-    """
-    多少 几个 几名 几家 几条 几项 几本 几处 几场 几次 几 数量 数目 总数 一共
-    总共 共有 什么 啥 哪些 哪个 哪位 哪里 哪儿 哪 哪天 何时 时候 时间 日期
-    谁 是谁 叫 名字 名称 内容 主题 怎么 怎样 如何 为什么 为啥 咋 提到 提及
-    说了 讲了 讲的 说的 文章 这篇 本文 里面 介绍 有没有 是不是 有无 多大 多久
-    情况 具体 相关 关于 方面 哪年 哪月 几月 几号 几日 哪一天 干嘛 干什么 做什么
-    做了 做的 搞了 搞的 有啥 都有 分别 还有 人数 多少人 规模 告诉 知道
-    了解 信息 详细 一下 根据 报道 文中 原文 作者 谈到 说到 讲到 指的 意思 是啥
-    是什么 呀 吗 呢 嘛
-    """.split(),
-    key=len,
-    reverse=True,
-)
-
-
-EN_QUESTION_WORDS = frozenset(
-    """
-    many much number often long large big called name named kind type happened happen held
-    hold took take give gave get got did does doing describe explain details detail
-    anything something thing things people person write wrote written publish published
-    """.split()
-)
+# Words that ask rather than say: never "unknown content", whatever the knowledge base holds
+# (bot/data/zh_question_words.txt, bot/data/en_question_words.txt).
+ZH_QUESTION_WORDS = sorted(word_list("zh_question_words.txt"), key=len, reverse=True)
+EN_QUESTION_WORDS = frozenset(word_list("en_question_words.txt"))
 
 
 _ZH_QW_RE = re.compile(r"(.)[不没]\1|" + "|".join(map(re.escape, ZH_QUESTION_WORDS)))
