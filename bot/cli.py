@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.paths import default_knowledge_dir
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.evaluation import Case
 
 
 def _knowledge_dir(arg: str | None) -> Path:
@@ -19,11 +26,14 @@ def _knowledge_dir(arg: str | None) -> Path:
     return Path(env) if env else default_knowledge_dir()
 
 
-def _engine(directory: Path):  # -> Engine, imported lazily to keep `--help` fast
+def _engine(args: argparse.Namespace) -> Engine:  # imported lazily: `--help` stays fast
+    if args.engine is not None:
+        return args.engine
     from bot.engine import Engine
     from bot.knowledge import KnowledgeError
     from bot.matcher import MatchConfig
 
+    directory = _knowledge_dir(args.knowledge)
     try:
         return Engine(directory, MatchConfig.from_env(os.environ))
     except KnowledgeError as exc:
@@ -35,29 +45,89 @@ def _engine(directory: Path):  # -> Engine, imported lazily to keep `--help` fas
         raise SystemExit(2) from None
 
 
-def _questions(words: Sequence[str]) -> Iterable[str]:
-    if not words or list(words) == ["-"]:
-        for line in sys.stdin:
-            line = line.rstrip("\r\n")
-            if line.strip():
-                yield line
-    else:
-        yield " ".join(words)
+PROMPT = "问题> "
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[?!.,]?")
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Questions from stdin, one per line; blank lines are skipped."""
+    for line in sys.stdin:
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+def _prompted_lines() -> Iterator[str]:
+    """Questions typed at a terminal, after a prompt, until EOF (Ctrl-D) or an empty line."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    while True:
+        try:
+            if sys.stdout.isatty():
+                line = input(PROMPT)
+            else:  # the answers go to a pipe or a file: keep the prompt out of them
+                sys.stderr.write(PROMPT)
+                sys.stderr.flush()
+                line = sys.stdin.readline()
+                if not line:
+                    raise EOFError
+        except EOFError:
+            sys.stderr.write("\n")
+            return
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return
+        yield line
+
+
+def _questions(words: Sequence[str], interactive: bool) -> Iterator[str]:
+    """Each argument is one question; '-' reads stdin, one question per line. Without
+    arguments: prompted questions if ``interactive`` (stdin is a terminal), else stdin."""
+    if not words:
+        yield from _prompted_lines() if interactive else _stdin_lines()
+        return
+    for question in words:
+        if question == "-":
+            yield from _stdin_lines()
+        else:
+            yield question
+
+
+def _split_sentence_hint(words: Sequence[str]) -> str | None:
+    """A hint when the arguments look like one English question split by the shell."""
+    if len(words) > 1 and all(_WORD.fullmatch(w) for w in words):
+        joined = " ".join(words)
+        return (
+            f"citebot: asking {len(words)} questions, one per argument; "
+            f'to ask one question, quote it: citebot ask "{joined}"'
+        )
+    return None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answers import result_json, result_text
+    from bot.answer_view import build
+    from bot.answers import view_json, view_text
 
-    engine = _engine(_knowledge_dir(args.knowledge))
+    hint = _split_sentence_hint(args.question)
+    if hint:
+        print(hint, file=sys.stderr)
+    engine = _engine(args)
+    interactive = not args.question and sys.stdin.isatty()
+    if interactive:
+        title = engine.kb.article.title
+        print(
+            f"citebot: questions about 《{title}》, one per line; an empty line or Ctrl-D ends.",
+            file=sys.stderr,
+        )
     out = sys.stdout
-    for question in _questions(args.question):
-        result = engine.ask(question)
+    for n, question in enumerate(_questions(args.question, interactive)):
+        view = build(engine.ask(question), engine.kb)
         if args.json:
-            out.write(json.dumps(result_json(result, engine.kb), ensure_ascii=False) + "\n")
+            out.write(json.dumps(view_json(view), ensure_ascii=False) + "\n")
+        elif interactive:
+            out.write(view_text(view) + "\n\n")
         else:
-            out.write(result_text(result, engine.kb) + "\n")
-            if len(args.question) == 0 or args.question == ["-"]:
-                out.write("\n")
+            out.write(("\n" if n else "") + view_text(view) + "\n")
         out.flush()
     return 0
 
@@ -95,13 +165,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import evaluate, format_report, load_cases
+def _eval_cases(paths: Sequence[str]) -> list[tuple[str, list[Case]]]:
+    """Every eval file's cases, read before the engine is loaded (a typo fails fast)."""
+    from bot.evaluation import EvalFileError, load_cases
 
-    engine = _engine(_knowledge_dir(args.knowledge))
+    cases = []
+    for path in paths:
+        try:
+            cases.append((path, load_cases(Path(path))))
+        except OSError as exc:
+            reason = _OS_REASONS.get(type(exc), exc.strerror or str(exc))
+            print(f"citebot: cannot read eval file {path!r}: {reason}", file=sys.stderr)
+            raise SystemExit(2) from None
+        except EvalFileError as exc:
+            print(f"citebot: bad eval file {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return cases
+
+
+_OS_REASONS: dict[type[OSError], str] = {
+    FileNotFoundError: "no such file",
+    IsADirectoryError: "it is a directory",
+    PermissionError: "permission denied",
+}
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate, format_report
+
+    cases = _eval_cases(args.files)
+    engine = _engine(args)
     status = 0
-    for path in args.files:
-        report = evaluate(load_cases(Path(path)), engine.ask)
+    for path, file_cases in cases:
+        report = evaluate(file_cases, engine.ask)
         print(f"== {path}")
         print(format_report(report, verbose=not args.quiet))
         if report.answered_rate < args.min_answered or report.refused_rate < args.min_refused:
@@ -127,9 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
     run.set_defaults(func=cmd_run)
 
-    ask = sub.add_parser("ask", help="answer questions on the terminal (no token needed)")
+    ask = sub.add_parser(
+        "ask",
+        help="answer questions on the terminal (no token needed)",
+        description="Answer each QUESTION argument (quote a question that contains spaces). "
+        "'-' reads questions from stdin, one per line; so does no argument, except at a "
+        "terminal, where it prompts for questions until an empty line or Ctrl-D.",
+    )
     ask.add_argument(
-        "question", nargs="*", help="the question; '-' or none reads stdin, one per line"
+        "question",
+        nargs="*",
+        help="one question per argument; '-' reads stdin, one per line",
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
@@ -165,13 +269,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> int:
+    """Run the command line; returns the exit code. ``engine``, if given, answers ``ask``
+    and ``eval`` instead of loading the knowledge directory (tests and embedding)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     args = build_parser().parse_args(argv)
+    args.engine = engine
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
+        sys.stderr.write("\n")
         return 130

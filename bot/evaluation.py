@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.model import MatchResult
+from bot.safe_yaml import YamlError, YamlList, YamlMap, load_file
 
 
 @dataclass(slots=True)
@@ -54,18 +53,38 @@ class Report:
         return 100.0 * self.refused / self.unanswerable if self.unanswerable else 100.0
 
 
+class EvalFileError(ValueError):
+    """An eval file that cannot be used; the message names the file and, where known,
+    the line ("eval/x.yaml:12: ...")."""
+
+
 def load_cases(path: Path) -> list[Case]:
-    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """Read a question file. Raises ``OSError`` if it cannot be read and
+    :class:`EvalFileError` if it is not a valid question file."""
+    path = Path(path)
+    try:
+        data: Any = load_file(path)
+    except YamlError as exc:
+        where = f"{path}:{exc.line}" if exc.line else f"{path}"
+        raise EvalFileError(f"{where}: {exc.message}") from None
     if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a YAML list of questions")
+        where = f"{path}:{data.line}" if isinstance(data, YamlMap) else f"{path}"
+        raise EvalFileError(f"{where}: expected a YAML list of questions")
+    lines = data.item_lines if isinstance(data, YamlList) else [0] * len(data)
     cases = []
-    for i, item in enumerate(data, 1):
+    for i, (item, line) in enumerate(zip(data, lines, strict=True), 1):
+        where = f"{path}:{line}" if line else f"{path}"
         if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise ValueError(f"{path}: item {i} needs a string 'q'")
+            raise EvalFileError(f"{where}: item {i} needs a string 'q'")
         expect = item.get("expect") or []
         none = bool(item.get("none"))
         if not none and not expect:
-            raise ValueError(f"{path}: item {i} ({item['q']!r}) needs 'expect' or 'none: true'")
+            raise EvalFileError(f"{where}: item {i} ({item['q']!r}) needs 'expect' or 'none: true'")
+        if not isinstance(expect, list) or not all(isinstance(g, list) for g in expect):
+            raise EvalFileError(
+                f"{where}: item {i} ({item['q']!r}): 'expect' must be a list of lists of "
+                'alternatives, e.g. [["66", "六十六"]]'
+            )
         groups = [[str(a) for a in g] for g in expect]
         cat = str(item.get("cat") or item.get("category") or ("none" if none else "answerable"))
         cases.append(Case(item["q"], groups, none, cat))

@@ -5,6 +5,9 @@ and only turned into HTML at the end, by :func:`to_messages`, which also splits 
 messages of at most 4096 characters: on line boundaries first, inside an over-long line at
 a paragraph/sentence/space boundary, and always between tags, never through one. Every
 piece of text is ``html.escape``d exactly once, after splitting.
+
+What an answer shows is decided by ``bot.answer_view`` (shared with the command line);
+:func:`view_reply` only renders that view.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answers import paragraph_label
+from bot import answer_view
+from bot.answer_view import AnswerView
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
 from bot.telegram import callbacks
 from bot.telegram.texts import plain, t
@@ -167,59 +171,61 @@ def label(text: str, limit: int = MAX_LABEL) -> str:
 # ---------------------------------------------------------------------------- answers
 
 
-def citation_blocks(entry: Entry, kb: KnowledgeBase, lang: Lang) -> list[Block]:
+def source_blocks(view: AnswerView) -> list[Block]:
     """Where the answer comes from: section, paragraph number (within the section), quote."""
-    section = kb.article.section(entry.section_id)
-    title = section.title_in(lang) if section else entry.section_id
-    where = paragraph_label(kb, entry.citation.paragraph, lang)
+    src = view.source
+    if src is None:
+        return []
+    lang = view.lang
     sep = ":" if lang == "zh" else ": "
     comma = "," if lang == "zh" else ", "
-    return [
-        line(f"— {plain('source_label', lang)}{sep}", Span(title, "b"), f"{comma}{where}"),
-        (Span(entry.citation.quote, "blockquote"),),
-    ]
+    head = f"— {plain('source_label', lang)}{sep}"
+    where = (
+        line(head, Span(src.section_title, "b"), f"{comma}{src.paragraph_label}")
+        if src.section_title
+        else line(head + src.paragraph_label)
+    )
+    return [where, (Span(src.quote, "blockquote"),)]
 
 
-def answer_blocks(entry: Entry, kb: KnowledgeBase, lang: Lang) -> list[Block]:
-    """The answer in ``lang``, then its citation."""
-    answer = entry.answer.get(lang) or entry.answer.get("zh") or next(iter(entry.answer.values()))
-    return [line(answer), line(""), *citation_blocks(entry, kb, lang)]
+def answer_blocks(view: AnswerView) -> list[Block]:
+    """The answer, then its source."""
+    return [line(view.answer or ""), line(""), *source_blocks(view)]
 
 
 def answer_reply(entry: Entry, kb: KnowledgeBase, lang: Lang) -> Reply:
-    return Reply(to_messages(answer_blocks(entry, kb, lang)))
+    return view_reply(answer_view.entry_view(entry, kb, lang), kb)
 
 
-def suggestion_keyboard(result: MatchResult, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
-    """Up to three "did you mean" buttons, one per suggested entry that still exists."""
+def choice_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
+    """Up to three buttons, one per entry the view offers."""
     rows = []
-    for suggestion in result.suggestions:
-        entry = kb.entry(suggestion.entry_id)
-        if entry is None:
+    for choice in view.suggestions[:MAX_SUGGESTIONS]:
+        entry = kb.entry(choice.entry_id)
+        if entry is None:  # the view was built on another base
             continue
-        text = suggestion.question or entry.label(result.lang)
-        data = callbacks.entry_data(entry, kb, result.lang)
-        rows.append([InlineKeyboardButton(label(text), callback_data=data)])
-        if len(rows) == MAX_SUGGESTIONS:
-            break
+        data = callbacks.entry_data(entry, kb, view.lang)
+        rows.append([InlineKeyboardButton(label(choice.label), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+# the reader texts of bot.answer_view under their Telegram names (with the /topics hints)
+_TEXT_KEYS = {"no_answer": "no_match", "no_answer_related": "no_match_related"}
+
+
+def view_reply(view: AnswerView, kb: KnowledgeBase) -> Reply:
+    """The view as Telegram messages: the answer with its source, or the view's reader
+    text (with Telegram's hints) and the entries it offers as buttons."""
+    if view.kind == "answer":
+        return Reply(to_messages(answer_blocks(view)))
+    markup = choice_keyboard(view, kb) if view.kind in ("choose", "not_found") else None
+    key = view.message_key if markup is not None or view.kind != "not_found" else "no_answer"
+    return Reply([t(_TEXT_KEYS.get(key, key), view.lang)], markup)
 
 
 def result_reply(result: MatchResult, kb: KnowledgeBase) -> Reply:
     """What to answer a question with, in the question's language."""
-    lang = result.lang
-    if result.status == "answered" and result.entry is not None:
-        return answer_reply(result.entry, kb, lang)
-    if result.status == "ambiguous":
-        markup = suggestion_keyboard(result, kb)
-        if markup is not None:
-            return Reply([t("did_you_mean", lang)], markup)
-    if result.smalltalk in ("greeting", "thanks"):
-        return Reply([t(result.smalltalk, lang)])
-    markup = suggestion_keyboard(result, kb)  # a no_match may still list related entries
-    if markup is not None:
-        return Reply([t("no_match_related", lang)], markup)
-    return Reply([t("no_match", lang)])
+    return view_reply(answer_view.build(result, kb), kb)
 
 
 # ---------------------------------------------------------------------------- browsing

@@ -1,8 +1,12 @@
 """Every text the bot shows, in Chinese and English.
 
 Templates are Telegram HTML; :func:`t` escapes every value it fills in, so a template
-can never be broken by what it quotes. Answers use the question's language; commands
-and buttons use the reader's Telegram language (:func:`ui_lang`).
+can never be broken by what it quotes. Answers use the question's language; commands and
+buttons use the reader's Telegram language (:func:`ui_lang`).
+
+The texts around answers (no answer, did you mean, greeting, thanks, source label) are
+``bot.answer_view.READER_TEXTS``, shared with the command line; here they only get
+Telegram's own hints (/topics) appended.
 """
 
 from __future__ import annotations
@@ -10,7 +14,20 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from bot.model import Lang
+from bot.answer_view import READER_TEXTS
+from bot.model import LANGS, Lang
+
+
+def _reader(key: str, hint: dict[Lang, str] | None = None) -> dict[Lang, str]:
+    """A reader text of ``bot.answer_view`` as a template (escaped), then ``hint``."""
+    out: dict[Lang, str] = {}
+    for lang in LANGS:
+        text = html.escape(READER_TEXTS[key][lang], quote=False)
+        if hint:
+            text += ("" if lang == "zh" else " ") + hint[lang]
+        out[lang] = text
+    return out
+
 
 TEXTS: dict[str, dict[Lang, str]] = {
     # ---- readers
@@ -124,24 +141,25 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "question text."
         ),
     },
-    "source_label": {"zh": "出处", "en": "Source"},
-    "no_match": {
-        "zh": "抱歉,文章没有提到这一点。看看 /topics 了解文章讲了什么。",
-        "en": "Sorry, the article does not say. See /topics for what it covers.",
-    },
-    "no_match_related": {
-        "zh": "抱歉,文章没有提到这一点。下面是文章里相关的内容:",
-        "en": "Sorry, the article does not say that. Related parts of the article:",
-    },
-    "did_you_mean": {
-        "zh": "你是想问下面哪一个?都不是的话,换个说法再问,或者看看 /topics。",
-        "en": "Did you mean one of these? If not, try rephrasing, or see /topics.",
-    },
-    "greeting": {
-        "zh": "你好!关于这篇文章,你想了解什么?可以直接提问,或用 /topics 浏览。",
-        "en": "Hello! What would you like to know about the article? Ask away, or see /topics.",
-    },
-    "thanks": {"zh": "不客气!还有问题随时问我。", "en": "You're welcome! Ask me anytime."},
+    # answers: the readers' texts shared with the command line (bot.answer_view), plus
+    # Telegram's own hints
+    "source_label": _reader("source_label"),
+    "no_match": _reader(
+        "no_answer",
+        {"zh": "看看 /topics 了解文章讲了什么。", "en": "See /topics for what it covers."},
+    ),
+    "no_match_related": _reader("no_answer_related"),
+    "did_you_mean": _reader(
+        "did_you_mean",
+        {
+            "zh": "都不是的话,换个说法再问,或者看看 /topics。",
+            "en": "If not, try rephrasing, or see /topics.",
+        },
+    ),
+    "greeting": _reader(
+        "greeting", {"zh": "可以直接提问,或用 /topics 浏览。", "en": "Ask away, or see /topics."}
+    ),
+    "thanks": _reader("thanks"),
     "too_long": {
         "zh": "这条消息太长了(超过 {limit} 个字符)。请把问题缩短一些再问。",
         "en": "That message is too long (over {limit} characters). Please ask a shorter question.",
