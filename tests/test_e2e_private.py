@@ -224,6 +224,11 @@ async def test_topics_browse_edit_in_place(bot):
     back = await bot.api.wait_for("editMessageText", since=mark)
     assert [b["text"] for b in back.buttons] == [b["text"] for b in menu.buttons]
 
+    # every message sent or edited on the way is HTML without a link preview
+    for req in bot.api.find("sendMessage") + bot.api.find("editMessageText"):
+        assert req.params["parse_mode"] == "HTML", req
+        assert req.params["link_preview_options"] == {"is_disabled": True}, req
+
 
 async def test_source_and_privacy(bot):
     _, reply = await bot.private("/source")

@@ -17,7 +17,9 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    LinkPreviewOptions,
 )
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -26,6 +28,7 @@ from telegram.ext import (
     BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -50,6 +53,12 @@ PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "help")
 GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "help")
 
 _DEFAULT: Any = object()
+
+# Every message the bot sends or edits is HTML (``render`` escapes what it echoes) and has no
+# link preview: PTB fills both into each sendMessage/editMessageText request.
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
 
 # New messages only: edited messages, channel posts and other kinds reach no handler.
 NEW = filters.UpdateType.MESSAGE
@@ -94,6 +103,7 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.api_base_url}/bot")
         .base_file_url(f"{settings.api_base_url}/file/bot")
+        .defaults(DEFAULTS)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

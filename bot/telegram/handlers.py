@@ -19,13 +19,11 @@ from functools import wraps
 from telegram import (
     CallbackQuery,
     Chat,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -42,7 +40,6 @@ from bot.telegram.texts import plain, t, ui_lang
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer messages get a polite "too long"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable[None]]
@@ -90,8 +87,6 @@ async def send(
             await context.bot.send_message(
                 chat_id=chat_id,
                 text=text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True)
                     if reply_to is not None and i == 0
@@ -403,9 +398,7 @@ async def _show(update: Update, context: Context, reply: Reply) -> None:
         try:
             await query.edit_message_text(
                 reply.messages[0],
-                parse_mode=ParseMode.HTML,
                 reply_markup=reply.markup,
-                link_preview_options=NO_PREVIEW,
             )
             return
         except BadRequest as exc:
