@@ -14,15 +14,13 @@ from bot.knowledge import KnowledgeError
 from bot.model import Lang
 from bot.stats import Counts, Unanswered
 from bot.telegram import render
+from bot.telegram.context import Context
 from bot.telegram.handlers import (
-    Context,
     admin_only,
-    engine_of,
     guarded,
     is_group,
     respond,
     respond_text,
-    store_of,
     user_lang,
 )
 from bot.telegram.render import Block, Reply, Span
@@ -84,7 +82,7 @@ def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> l
 async def on_reload(update: Update, context: Context) -> None:
     """/reload: validate and swap the knowledge base; report the changes or the problems."""
     lang = user_lang(update)
-    engine = engine_of(context)
+    engine = context.bot_data.engine
     try:
         summary = await reload_knowledge(engine)
     except KnowledgeError as exc:
@@ -116,8 +114,9 @@ def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
 @admin_only
 async def on_stats(update: Update, context: Context) -> None:
     """/stats: questions answered / ambiguous / unanswered, since start and in total."""
-    counts = await store_of(context).counts()
-    await respond_text(update, context, stats_html(counts, engine_of(context), user_lang(update)))
+    data = context.bot_data
+    counts = await data.store.counts()
+    await respond_text(update, context, stats_html(counts, data.engine, user_lang(update)))
 
 
 def _when(moment: datetime) -> str:
@@ -163,7 +162,7 @@ async def on_unanswered(update: Update, context: Context) -> None:
             await respond_text(update, context, t("unanswered_usage", lang))
             return
         limit, days = parsed  # type: ignore[assignment]
-    store = store_of(context)
+    store = context.bot_data.store
     top = await store.top_unanswered(limit, days, ("no_match",))
     unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
     blocks = unanswered_blocks(top, unclear, days, lang)

@@ -2,8 +2,8 @@
 
 ``build_application`` is what ``citebot run`` uses and what the end-to-end tests drive
 against a fake Bot API server (``TELEGRAM_API_BASE_URL``): every request goes through
-``base_url``. What the handlers share sits in ``app.bot_data``: ``settings``, ``engine``,
-``store`` and ``flood``.
+``base_url``. What the handlers share sits in ``app.bot_data``, a typed
+:class:`~bot.telegram.context.BotData` (settings, engine, store, flood guards, username).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
@@ -38,6 +37,7 @@ from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram import admin, handlers
 from bot.telegram.access import ADMIN_COMMANDS
+from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.texts import COMMANDS
@@ -88,7 +88,7 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
     flood: FloodGuard | None = None,
     button_flood: FloodGuard | None = None,
-) -> Application:
+) -> App:
     """The bot's Application, wired to ``settings.api_base_url``.
 
     ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
@@ -104,27 +104,25 @@ def build_application(
         .base_url(f"{settings.api_base_url}/bot")
         .base_file_url(f"{settings.api_base_url}/file/bot")
         .defaults(DEFAULTS)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
-    app = builder.build()
-    app.bot_data.update(
-        settings=settings,
-        engine=engine,
-        store=store,
-        flood=flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW),
-        button_flood=(
-            button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
-        ),
+    app: App = builder.build()
+    data = app.bot_data
+    data.settings, data.engine, data.store = settings, engine, store
+    data.flood = flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW)
+    data.button_flood = (
+        button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
     )
     add_handlers(app)
     return app
 
 
-def add_handlers(app: Application) -> None:
+def add_handlers(app: App) -> None:
     """Register every handler and the global error handler."""
     command = {
         "start": handlers.on_start,
@@ -155,11 +153,11 @@ def _commands(names: tuple[str, ...], lang: str) -> list[BotCommand]:
     return [BotCommand(name, COMMANDS[name][lang]) for name in names]  # type: ignore[index]
 
 
-async def set_commands(app: Application) -> None:
+async def set_commands(app: App) -> None:
     """The command menu, per scope (private chats, groups, each admin's private chat) and
     language (English by default, Chinese for ``zh`` clients). Failures are logged only:
     an admin who never opened a chat with the bot makes Telegram answer "chat not found"."""
-    settings: Settings = app.bot_data["settings"]
+    settings = app.bot_data.settings
     plans: list[tuple[BotCommandScope, tuple[str, ...]]] = [
         (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
@@ -178,16 +176,15 @@ async def set_commands(app: Application) -> None:
                 log.warning("could not set the %s command menu (%s): %s", scope.type, lang, exc)
 
 
-async def post_init(app: Application) -> None:
+async def post_init(app: App) -> None:
     """After ``initialize()`` (which fetched the bot with getMe): remember the username and
     set the command menu. ``run_polling``/``run_webhook`` call this; tests may too."""
-    app.bot_data["username"] = app.bot.username
+    app.bot_data.username = app.bot.username
     log.info("bot @%s ready", app.bot.username)
     await set_commands(app)
 
 
-async def post_shutdown(app: Application) -> None:
+async def post_shutdown(app: App) -> None:
     """Flush and close the statistics (in-flight handlers have finished by now)."""
-    store: StatsStore = app.bot_data["store"]
-    await store.aclose()
+    await app.bot_data.store.aclose()
     log.info("statistics flushed")

@@ -1,9 +1,9 @@
 """Telegram update handlers: questions, reader commands, buttons, errors (admin commands
 are in :mod:`bot.telegram.admin`).
 
-Everything the handlers need lives in ``context.bot_data`` (see
-:func:`bot.telegram.app.build_application`): ``settings``, ``engine``, ``store``, ``flood``
-and ``button_flood``. Handlers are registered for new messages only
+Everything the handlers need lives in ``context.bot_data``, a typed
+:class:`~bot.telegram.context.BotData` (``settings``, ``engine``, ``store``, ``flood`` and
+``button_flood``; see :mod:`bot.telegram.context`). Handlers are registered for new messages only
 (``filters.UpdateType.MESSAGE``), so an edited message never re-runs anything, and channel
 posts and other update kinds reach no handler.
 """
@@ -25,14 +25,11 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.engine import Engine
 from bot.model import Lang
-from bot.settings import Settings
-from bot.stats import StatsStore
 from bot.telegram import callbacks, render
 from bot.telegram.access import is_admin
+from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
 from bot.telegram.render import Reply
 from bot.telegram.texts import plain, t, ui_lang
@@ -41,23 +38,10 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer messages get a polite "too long"
 
-Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable[None]]
 
 
 # ---------------------------------------------------------------------------- plumbing
-
-
-def settings_of(context: Context) -> Settings:
-    return context.bot_data["settings"]
-
-
-def engine_of(context: Context) -> Engine:
-    return context.bot_data["engine"]
-
-
-def store_of(context: Context) -> StatsStore:
-    return context.bot_data["store"]
 
 
 def user_lang(update: Update) -> Lang:
@@ -126,8 +110,9 @@ async def admit(update: Update, context: Context) -> bool:
     """Flood guard: True to go ahead; on the first message of a burst, send one notice."""
     user = update.effective_user
     key = user.id if user else (update.effective_chat.id if update.effective_chat else 0)
-    guard = "button_flood" if update.callback_query is not None else "flood"
-    verdict = context.bot_data[guard].check(key)
+    data = context.bot_data
+    guard = data.button_flood if update.callback_query is not None else data.flood
+    verdict = guard.check(key)
     if verdict is Verdict.ALLOW:
         return True
     if verdict is Verdict.NOTIFY:
@@ -168,7 +153,7 @@ def admin_only(handler: Handler) -> Handler:
     @wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
         user = update.effective_user
-        if not is_admin(user.id if user else None, settings_of(context)):
+        if not is_admin(user.id if user else None, context.bot_data.settings):
             log.info("refused admin command from user=%s", user.id if user else None)
             await respond_text(update, context, t("not_admin", user_lang(update)))
             return
@@ -192,7 +177,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
             update, context, t("too_long", user_lang(update), limit=MAX_QUESTION_CHARS)
         )
         return
-    engine = engine_of(context)
+    engine = context.bot_data.engine
     result = engine.ask(question)
     reply = render.result_reply(result, engine.kb)
     user = update.effective_user
@@ -208,7 +193,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     # Count first (so /stats right after the answer sees it), write in the store's thread.
     status = "smalltalk" if result.smalltalk else result.status
     try:
-        written = store_of(context).record_nowait(
+        written = context.bot_data.store.record_nowait(
             status, result.lang, None if result.smalltalk else question
         )
     except RuntimeError:  # the store is closed: shutting down
@@ -310,7 +295,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
 async def on_start(update: Update, context: Context) -> None:
     lang = user_lang(update)
     reply = render.start_reply(
-        engine_of(context).kb,
+        context.bot_data.engine.kb,
         lang,
         group=is_group(update.effective_chat),
         username=context.bot.username or "",
@@ -323,19 +308,21 @@ async def on_help(update: Update, context: Context) -> None:
     lang = user_lang(update)
     text = t("help", lang, username=context.bot.username or "")
     user = update.effective_user
-    if is_admin(user.id if user else None, settings_of(context)):
+    if is_admin(user.id if user else None, context.bot_data.settings):
         text += "\n\n" + t("help_admin", lang)
     await respond_text(update, context, text)
 
 
 @guarded
 async def on_topics(update: Update, context: Context) -> None:
-    await respond(update, context, render.sections_reply(engine_of(context).kb, user_lang(update)))
+    kb = context.bot_data.engine.kb
+    await respond(update, context, render.sections_reply(kb, user_lang(update)))
 
 
 @guarded
 async def on_source(update: Update, context: Context) -> None:
-    await respond(update, context, render.source_reply(engine_of(context).kb, user_lang(update)))
+    kb = context.bot_data.engine.kb
+    await respond(update, context, render.source_reply(kb, user_lang(update)))
 
 
 @guarded
@@ -352,7 +339,7 @@ async def on_callback(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or not await admit(update, context):
         return
-    kb = engine_of(context).kb
+    kb = context.bot_data.engine.kb
     cb = callbacks.parse(query.data)
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
     if cb is None:

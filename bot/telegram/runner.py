@@ -15,13 +15,16 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application
 
 from bot.settings import Settings, SettingsError
 from bot.telegram.logsetup import configure_logging
+
+if TYPE_CHECKING:  # the engine and the Telegram layer are imported once settings are valid
+    from bot.telegram.context import App
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +146,12 @@ async def _token_accepted(settings: Settings) -> bool:
     return True
 
 
-def _install_sighup(app: Application) -> None:
+def _install_sighup(app: App) -> None:
     """SIGHUP → the same reload as /reload, run as an application task (so a stop waits
     for it). Installed from ``post_init``, once the event loop runs."""
     previous = app.post_init
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: App) -> None:
         if previous is not None:
             await previous(application)
         loop = asyncio.get_running_loop()
@@ -160,13 +163,13 @@ def _install_sighup(app: Application) -> None:
     app.post_init = post_init
 
 
-async def _reload_on_signal(app: Application) -> None:
+async def _reload_on_signal(app: App) -> None:
     from bot.knowledge import KnowledgeError
     from bot.telegram.admin import reload_knowledge
 
     log.info("SIGHUP: reloading the knowledge base")
     try:
-        await reload_knowledge(app.bot_data["engine"])
+        await reload_knowledge(app.bot_data.engine)
     except KnowledgeError as exc:
         log.error(
             "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",
