@@ -165,6 +165,9 @@ async def test_forged_and_stale_buttons_get_a_notice(bot, caplog):
         "ti:0:0",
         "a:" + "x" * 62,
         "\u202e",
+        "T:zh:extra",
+        "Tx",
+        "t:",
     ]
     mark = bot.api.mark()
     for n, data in enumerate(forged):
@@ -197,6 +200,25 @@ async def test_buttons_on_old_inaccessible_messages_still_work(bot, caplog):
     press = bot.api.callback_query(callbacks.section_data(section, kb, "zh"), message=old)
     shown = await bot.reply_to(press, since=mark)  # cannot edit: sent anew
     assert section.title in plain(shown) and shown.buttons
+    assert_no_errors(caplog.records)
+
+
+async def test_button_data_without_a_language_still_works(bot, caplog):
+    """Data of the kind older buttons carry (no ``:lang`` suffix) reaches each kind's
+    handler and is answered in the reader's language."""
+    entry = bot.engine.ask(BASES_ZH).entry
+    section = bot.kb.article.section(entry.section_id)
+    mark = bot.api.mark()
+    press = bot.api.callback_query(f"a:{entry.id}")
+    answer = await bot.reply_to(press, since=mark)
+    assert "66" in plain(answer)
+    _, menu = await bot.private("/topics")
+    menu_id = bot.api.bot_message(menu)["message_id"]
+    for data, needle in ((f"t:{section.id}", section.title), ("T", bot.kb.article.title)):
+        mark = bot.api.mark()
+        bot.api.callback_query(data, message=bot.api.messages[(READER_ID, menu_id)])
+        edit = await bot.api.wait_for("editMessageText", since=mark)
+        assert needle in plain(edit), data
     assert_no_errors(caplog.records)
 
 

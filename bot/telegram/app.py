@@ -35,7 +35,7 @@ from telegram.ext import (
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.stats import StatsStore
-from bot.telegram import admin, handlers
+from bot.telegram import admin, callbacks, handlers
 from bot.telegram.access import ADMIN_COMMANDS
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
@@ -145,7 +145,15 @@ def add_handlers(app: App) -> None:
         )
     )
     app.add_handler(MessageHandler(NEW & filters.ChatType.PRIVATE & MEDIA, handlers.on_media))
-    app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    # One handler per kind of button, chosen by the data's prefix; anything else (forged or
+    # retired data) reaches the last one, which answers with a polite notice.
+    for callback, pattern in (
+        (handlers.on_entry_button, callbacks.ENTRY_PATTERN),
+        (handlers.on_section_button, callbacks.SECTION_PATTERN),
+        (handlers.on_sections_button, callbacks.SECTIONS_PATTERN),
+    ):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
     app.add_error_handler(handlers.on_error)
 
 

@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.model import Lang
 from bot.telegram import callbacks, render
 from bot.telegram.access import is_admin
+from bot.telegram.callbacks import Callback
 from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
 from bot.telegram.render import Reply
@@ -333,47 +334,80 @@ async def on_privacy(update: Update, context: Context) -> None:
 # ---------------------------------------------------------------------------- buttons
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    """A button press: answer an entry, or browse sections. Forged, malformed or stale
-    data gets a polite notice; every press is acknowledged (answerCallbackQuery)."""
+def _pressed(update: Update, kind: callbacks.Kind) -> tuple[CallbackQuery, Callback | None, Lang]:
+    """The pressed button's query, its data parsed (``None`` unless well-formed data of
+    ``kind``) and the language to answer in (the data's, else the user's)."""
     query = update.callback_query
-    if query is None or not await admit(update, context):
-        return
-    kb = context.bot_data.engine.kb
+    assert query is not None  # only CallbackQueryHandlers call this
     cb = callbacks.parse(query.data)
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
-    if cb is None:
+    if cb is None or cb.kind != kind:
         log.info("malformed callback data from user=%s", query.from_user.id)
-        await ack(query, plain("stale_button", lang))
+        return query, None, lang
+    return query, cb, lang
+
+
+async def _stale(query: CallbackQuery, lang: Lang) -> None:
+    await ack(query, plain("stale_button", lang))
+
+
+@guarded
+async def on_entry_button(update: Update, context: Context) -> None:
+    """An entry's button (``a:``/``ai:``): acknowledge, then answer the entry as a reply to
+    the message that carried the button. Stale or forged data gets a polite notice."""
+    query, cb, lang = _pressed(update, "entry")
+    kb = context.bot_data.engine.kb
+    entry = callbacks.resolve_entry(cb, kb) if cb else None
+    if entry is None:
+        await _stale(query, lang)
         return
-    if cb.kind == "entry":
-        entry = callbacks.resolve_entry(cb, kb)
-        if entry is None:
-            await ack(query, plain("stale_button", lang))
-            return
-        await ack(query)
-        message = query.message
-        if message is None:  # no message to reply to: answer in a private chat
-            await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
-            return
-        await send(
-            context,
-            message.chat.id,
-            render.answer_reply(entry, kb, lang),
-            reply_to=message.message_id,
-            thread_id=_thread_of(message) if isinstance(message, Message) else None,
-        )
+    await ack(query)
+    message = query.message
+    if message is None:  # no message to reply to: answer in a private chat
+        await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
         return
-    if cb.kind == "section":
-        section = callbacks.resolve_section(cb, kb)
-        reply = render.section_reply(section.id, kb, lang) if section else None
-    else:
-        reply = render.sections_reply(kb, lang)
+    await send(
+        context,
+        message.chat.id,
+        render.answer_reply(entry, kb, lang),
+        reply_to=message.message_id,
+        thread_id=_thread_of(message) if isinstance(message, Message) else None,
+    )
+
+
+@guarded
+async def on_section_button(update: Update, context: Context) -> None:
+    """A section's button (``t:``/``ti:``): show that section's entries in place."""
+    query, cb, lang = _pressed(update, "section")
+    kb = context.bot_data.engine.kb
+    section = callbacks.resolve_section(cb, kb) if cb else None
+    reply = render.section_reply(section.id, kb, lang) if section else None
     if reply is None:
-        await ack(query, plain("stale_button", lang))
+        await _stale(query, lang)
         return
     await ack(query)
     await _show(update, context, reply)
+
+
+@guarded
+async def on_sections_button(update: Update, context: Context) -> None:
+    """The back button (``T``): show the list of sections in place."""
+    query, cb, lang = _pressed(update, "sections")
+    if cb is None:
+        await _stale(query, lang)
+        return
+    await ack(query)
+    await _show(update, context, render.sections_reply(context.bot_data.engine.kb, lang))
+
+
+@guarded
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """Data of no known kind (forged, or of a format the bot no longer makes): a polite
+    notice, nothing else."""
+    query = update.callback_query
+    assert query is not None
+    log.info("unknown callback data from user=%s", query.from_user.id)
+    await _stale(query, user_lang(update))
 
 
 async def _show(update: Update, context: Context, reply: Reply) -> None:
