@@ -1,4 +1,8 @@
-"""Admin commands: /reload, /stats and /unanswered (refused for everyone else)."""
+"""Admin commands: /reload, /stats and /unanswered, and the refusal everyone else gets.
+
+``bot.telegram.app`` registers the commands' handlers behind the admin filter
+(:func:`bot.telegram.access.admin_filter`), and :func:`on_refused` for anyone else.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,6 @@ from bot.stats import Counts, Unanswered
 from bot.telegram import render
 from bot.telegram.context import Context
 from bot.telegram.handlers import (
-    admin_only,
     guarded,
     is_group,
     respond,
@@ -29,6 +32,14 @@ from bot.telegram.texts import plain, t
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30  # of a failed reload
+
+
+@guarded
+async def on_refused(update: Update, context: Context) -> None:
+    """An admin command from someone who is not an admin (private chats and groups alike)."""
+    user = update.effective_user
+    log.info("refused admin command from user=%s", user.id if user else None)
+    await respond_text(update, context, t("not_admin", user_lang(update)))
 
 
 async def reload_knowledge(engine: Engine) -> ReloadSummary:
@@ -78,7 +89,6 @@ def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> l
 
 
 @guarded
-@admin_only
 async def on_reload(update: Update, context: Context) -> None:
     """/reload: validate and swap the knowledge base; report the changes or the problems."""
     lang = user_lang(update)
@@ -111,7 +121,6 @@ def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
 
 
 @guarded
-@admin_only
 async def on_stats(update: Update, context: Context) -> None:
     """/stats: questions answered / ambiguous / unanswered, since start and in total."""
     data = context.bot_data
@@ -143,7 +152,6 @@ def _int_arg(value: str, low: int, high: int) -> int | None:
 
 
 @guarded
-@admin_only
 async def on_unanswered(update: Update, context: Context) -> None:
     """/unanswered [count] [days]: the most frequent recent questions the bot could not
     answer (private chats only: question texts are not shown in groups)."""

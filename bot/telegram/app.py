@@ -36,7 +36,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram import admin, callbacks, handlers
-from bot.telegram.access import ADMIN_COMMANDS
+from bot.telegram.access import ADMIN_COMMANDS, admin_filter
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
@@ -131,13 +131,20 @@ def add_handlers(app: App) -> None:
         "source": handlers.on_source,
         "privacy": handlers.on_privacy,
         "ask": handlers.on_ask,
-        "reload": admin.on_reload,
-        "stats": admin.on_stats,
-        "unanswered": admin.on_unanswered,
     }
     for name, callback in command.items():
         # CommandHandler accepts /name and /name@ThisBot, and ignores /name@OtherBot.
         app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS))
+    # The admin gate: admin commands run only for admins; anyone else gets the refusal.
+    admins = admin_filter(app.bot_data.settings)
+    admin_command = {
+        "reload": admin.on_reload,
+        "stats": admin.on_stats,
+        "unanswered": admin.on_unanswered,
+    }
+    for name, callback in admin_command.items():
+        app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS & admins))
+    app.add_handler(CommandHandler(tuple(admin_command), admin.on_refused, filters=NEW & CHATS))
     app.add_handler(MessageHandler(NEW & CHATS & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(
         MessageHandler(

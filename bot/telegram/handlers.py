@@ -148,21 +148,6 @@ def guarded(handler: Handler) -> Handler:
     return wrapper
 
 
-def admin_only(handler: Handler) -> Handler:
-    """Refuse (with a reply, in private chats and groups alike) unless the sender is an admin."""
-
-    @wraps(handler)
-    async def wrapper(update: Update, context: Context) -> None:
-        user = update.effective_user
-        if not is_admin(user.id if user else None, context.bot_data.settings):
-            log.info("refused admin command from user=%s", user.id if user else None)
-            await respond_text(update, context, t("not_admin", user_lang(update)))
-            return
-        await handler(update, context)
-
-    return wrapper
-
-
 # ---------------------------------------------------------------------------- questions
 
 
