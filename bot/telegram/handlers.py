@@ -138,7 +138,8 @@ async def ack(query: CallbackQuery, notice: str | None = None) -> None:
 
 
 def guarded(handler: Handler) -> Handler:
-    """Apply the flood guard before ``handler``."""
+    """Apply the flood guard before ``handler`` (every handler but ``on_text``, which
+    counts only the messages meant for the bot)."""
 
     @wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
@@ -262,16 +263,16 @@ async def on_ask(update: Update, context: Context) -> None:
     await answer_question(update, context, command_argument(message))
 
 
+@guarded
 async def on_media(update: Update, context: Context) -> None:
     """Stickers, photos, voice… in a private chat: a hint (groups: no handler, silence)."""
-    if await admit(update, context):
-        await respond_text(update, context, t("media_hint", user_lang(update)))
+    await respond_text(update, context, t("media_hint", user_lang(update)))
 
 
+@guarded
 async def on_unknown_command(update: Update, context: Context) -> None:
     """An unknown /command in a private chat."""
-    if await admit(update, context):
-        await respond_text(update, context, t("unknown_command", user_lang(update)))
+    await respond_text(update, context, t("unknown_command", user_lang(update)))
 
 
 # ---------------------------------------------------------------------------- reader commands
