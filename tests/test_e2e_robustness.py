@@ -103,6 +103,7 @@ async def test_blocked_by_a_user_is_survived(bot, caplog):
     assert "66" in plain(reply)
     _, reply = await bot.private(BASES_ZH, user_id=blocked)  # unblocked again
     assert reply.ok
+    await bot.wait_handled(upd)  # its error handler has run
     assert any("forbidden" in r.getMessage().lower() for r in caplog.records)
     assert_no_errors(caplog.records)
 
@@ -110,10 +111,11 @@ async def test_blocked_by_a_user_is_survived(bot, caplog):
 async def test_rejected_message_is_survived(bot, caplog):
     caplog.set_level(logging.INFO)
     bot.api.fail_next("sendMessage", error_code=400)  # "can't parse entities"
-    _, attempt = await bot.private(BASES_ZH)
+    rejected, attempt = await bot.private(BASES_ZH)
     assert attempt.response["error_code"] == 400
     _, reply = await bot.private(BASES_ZH, user_id=READER_ID + 1)
     assert reply.ok and "66" in plain(reply)
+    await bot.wait_handled(rejected)  # its error handler has run
     assert any("rejected" in r.getMessage() for r in caplog.records)
     assert_no_errors(caplog.records)
 
