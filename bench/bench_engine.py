@@ -25,7 +25,7 @@ from pathlib import Path
 from bot.knowledge import load_knowledge
 from bot.matcher import Matcher
 t1 = time.perf_counter()
-kb = load_knowledge(Path({kdir!r}), check_collisions=False)
+kb = load_knowledge(Path({kdir!r}))
 Matcher(kb)
 t2 = time.perf_counter()
 print(f"{{(t1 - t0) * 1000:.1f}} {{(t2 - t1) * 1000:.1f}}")
@@ -57,7 +57,7 @@ def main() -> None:
     loads, indexes, checks = [], [], []
     for _ in range(5):
         t0 = time.perf_counter()
-        kb = load_knowledge(ROOT / "knowledge", check_collisions=False)
+        kb = load_knowledge(ROOT / "knowledge")
         t1 = time.perf_counter()
         matcher = Matcher(kb)
         t2 = time.perf_counter()

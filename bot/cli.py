@@ -63,16 +63,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from bot.engine import Engine
     from bot.knowledge import KnowledgeError, load_knowledge
     from bot.matcher import MatchConfig
+    from bot.selfcheck import full_check
 
     directory = _knowledge_dir(args.directory)
     try:
-        kb = load_knowledge(directory, config=MatchConfig.from_env(os.environ))
+        config = MatchConfig.from_env(os.environ)
+        kb = load_knowledge(directory)
+    except ValueError as exc:  # a malformed CITEBOT_* threshold
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 2
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem)
         print(f"{len(exc.problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    report = full_check(kb, Engine.over(kb, config).ask)
+    if report.collisions:
+        for collision in report.collisions:
+            print(collision)
+        print(
+            f"{len(report.collisions)} problem(s) in {directory}: stored questions not "
+            "answered by their own entry",
+            file=sys.stderr,
+        )
         return 1
     questions = sum(len(v) for e in kb.entries for v in e.questions.values())
     print(f"ok: {len(kb.entries)} entries, {questions} question variants, version {kb.version}")

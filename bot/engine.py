@@ -1,10 +1,15 @@
 """The answering engine: the current knowledge base plus its matcher, swappable on reload.
 
 Pure: imports nothing from Telegram. ``Engine.ask`` is cheap and synchronous (well under
-a millisecond, and recent questions are remembered); ``Engine.reload`` does file I/O and
-index building, so async callers run it in a worker thread. A reload builds the new base
-completely before swapping a single reference, so concurrent ``ask`` calls always see
-either the old or the new base.
+a millisecond, and recent questions are remembered); ``Engine.reload`` and
+``Engine.self_check`` do file I/O and real work, so async callers run them in a worker
+thread. A reload builds the new base completely before swapping a single reference, so
+concurrent ``ask`` calls always see either the old or the new base.
+
+Loading does no self-check (``bot.selfcheck``). A reload checks, before it swaps, the stored
+questions its changes can affect, and refuses a base in which one of them would be
+answered by another entry, or would lose the answer it gets today. ``self_check`` then
+checks everything, remembering the result per knowledge version when given a cache.
 """
 
 from __future__ import annotations
@@ -15,9 +20,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeError, load_knowledge
 from bot.matcher import MatchConfig, Matcher
 from bot.model import KnowledgeBase, MatchResult
+from bot.selfcheck import (
+    CheckCache,
+    CheckReport,
+    Collision,
+    cache_key,
+    check_questions,
+    full_check,
+    stored_questions,
+)
+
+REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
+# A stored question of another entry is re-checked on reload when it looks this much like
+# a changed entry's text (weighted Dice, 0..100). Lower than any rival that could matter:
+# an entry needs a score of ~45 to compete, and Dice is 55 % of the score.
+EXPOSURE_DICE = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +48,7 @@ class ReloadSummary:
     changed: tuple[str, ...]
     version: str
     previous_version: str
-
-
-REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
+    check: CheckReport  # the stored questions the changes can affect, checked before the swap
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,29 +58,37 @@ class _State:
     ask: Callable[[str], MatchResult]  # matcher.match, remembering recent questions
 
     @classmethod
-    def of(cls, kb: KnowledgeBase, matcher: Matcher) -> _State:
+    def of(cls, kb: KnowledgeBase, config: MatchConfig) -> _State:
+        matcher = Matcher(kb, config)
         return cls(kb, matcher, lru_cache(maxsize=REMEMBERED_ANSWERS)(matcher.match))
 
 
 class Engine:
     """Answers questions from a knowledge directory; ``reload`` swaps in a new base."""
 
-    def __init__(self, directory: Path, config: MatchConfig | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        config: MatchConfig | None = None,
+        *,
+        cache: CheckCache | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self.config = config or MatchConfig()
+        self.cache = cache
         self._reload_lock = threading.Lock()
-        self._state = self._build()  # raises KnowledgeError on a broken base
+        self._state = _State.of(load_knowledge(self.directory), self.config)  # KnowledgeError
 
-    def _build(self) -> _State:
-        built: list[Matcher] = []
-
-        def keep(kb: KnowledgeBase, config: MatchConfig | None) -> Matcher:
-            built.append(Matcher(kb, config))
-            return built[-1]
-
-        # The loader's collision check builds the matcher; reuse it rather than build twice.
-        kb = load_knowledge(self.directory, config=self.config, matcher_factory=keep)
-        return _State.of(kb, built[-1] if built else Matcher(kb, self.config))
+    @classmethod
+    def over(cls, kb: KnowledgeBase, config: MatchConfig | None = None) -> Engine:
+        """An engine over an already loaded base (its directory is not read again)."""
+        engine = cls.__new__(cls)
+        engine.directory = Path()
+        engine.config = config or MatchConfig()
+        engine.cache = None
+        engine._reload_lock = threading.Lock()
+        engine._state = _State.of(kb, engine.config)
+        return engine
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -76,22 +102,75 @@ class Engine:
         return self._state.ask(question)
 
     def reload(self) -> ReloadSummary:
-        """Re-read and validate the directory, then swap atomically.
+        """Re-read and validate the directory, check what the changes can affect, then swap.
 
         Raises ``KnowledgeError`` (carrying every problem) and keeps the old base if the
-        new one is broken. Two concurrent reloads are serialised.
+        new one is broken, or if a stored question would be answered by another entry or
+        lose its answer. Two concurrent reloads are serialised.
         """
         with self._reload_lock:
             old = self._state
-            new = self._build()
+            new = _State.of(load_knowledge(self.directory), self.config)
+            before = {e.id: e for e in old.kb.entries}
+            after = {e.id: e for e in new.kb.entries}
+            added = after.keys() - before.keys()
+            changed = {k for k in after.keys() & before.keys() if after[k] != before[k]}
+            report = self._check_changes(old, new, added | changed)
+            blocking = [c for c in report.collisions if _blocks(c, old)]
+            if blocking:
+                raise KnowledgeError(c.problem() for c in blocking)
             self._state = new
-        before = {e.id: e for e in old.kb.entries}
-        after = {e.id: e for e in new.kb.entries}
         return ReloadSummary(
             entries=len(after),
-            added=tuple(sorted(after.keys() - before.keys())),
+            added=tuple(sorted(added)),
             removed=tuple(sorted(before.keys() - after.keys())),
-            changed=tuple(sorted(k for k in after.keys() & before.keys() if after[k] != before[k])),
+            changed=tuple(sorted(changed)),
             version=new.kb.version,
             previous_version=old.kb.version,
+            check=report,
         )
+
+    def _check_changes(self, old: _State, new: _State, touched: set[str]) -> CheckReport:
+        """Check the stored questions of the added and changed entries, and those of other
+        entries that look like them. Unchanged text that the live base has checked in full
+        is not checked again."""
+        if old.kb.version == new.kb.version:
+            return CheckReport(new.kb.version, 0, (), False)
+        exposed = new.matcher.exposed_questions(touched, EXPOSURE_DICE) if touched else set()
+        questions = [
+            q for q in stored_questions(new.kb) if q.entry_id in touched or q.text in exposed
+        ]
+        collisions = check_questions(questions, new.ask)
+        return CheckReport(new.kb.version, len(questions), tuple(collisions), False)
+
+    def cached_check(self) -> CheckReport | None:
+        """The full self-check of the live base, if it was done before (see ``cache``)."""
+        if self.cache is None:
+            return None
+        return self.cache.get(cache_key(self.kb.version, self.config))
+
+    def self_check(self) -> CheckReport:
+        """Check every stored question of the live base (or recall the result)."""
+        state = self._state
+        report = self.cached_check() if self.cache is not None else None
+        if report is not None and report.version == state.kb.version:
+            return report
+        report = full_check(state.kb, state.ask)
+        if self.cache is not None:
+            self.cache.put(cache_key(state.kb.version, self.config), report)
+        return report
+
+
+def _blocks(collision: Collision, live: _State) -> bool:
+    """A collision that changes what readers get: a stored question answered by another
+    entry, or one the live base answers with its own entry that would lose that answer."""
+    if collision.wrong_entry:
+        return True
+    q = collision.question
+    entry = live.kb.entry(q.entry_id)
+    if entry is None or not any(q.text in qs for qs in entry.questions.values()):
+        return False  # a new question that is not answered yet: reported, not blocking
+    result = live.ask(q.text)
+    return (
+        result.status == "answered" and result.entry is not None and result.entry.id == q.entry_id
+    )

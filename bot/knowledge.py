@@ -2,8 +2,8 @@
 
 ``load_knowledge`` reads everything, collects *every* problem it finds (with file, line
 and entry id) and raises one :class:`KnowledgeError` listing them all, or returns a
-:class:`~bot.model.KnowledgeBase`. Optionally it then runs every stored question through
-the matcher and reports questions that are not answered by their own entry.
+:class:`~bot.model.KnowledgeBase`. Nothing more: whether every stored question is
+answered by its own entry is the self-check's job (``bot.selfcheck``), off the load path.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Any
 
 from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
 from bot.safe_yaml import DEFAULT_MAX_BYTES, YamlError, decode_utf8, parse, read_capped
@@ -25,7 +25,6 @@ __all__ = [
     "QA_DIR",
     "KnowledgeError",
     "Problem",
-    "check_directory",
     "load_knowledge",
     "normalize_question",
 ]
@@ -85,13 +84,6 @@ class KnowledgeError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.problems,))
-
-
-class _MatcherLike(Protocol):
-    def match(self, text: str) -> Any: ...
-
-
-MatcherFactory = Callable[[KnowledgeBase, Any], _MatcherLike]
 
 
 def normalize_question(text: str) -> str:
@@ -465,7 +457,6 @@ class _Seen:
 
     ids: dict[str, tuple[str, int | None]]
     questions: dict[str, tuple[str, str, int | None]]  # norm -> (entry id, file, line)
-    question_lines: dict[str, list[tuple[str, int | None]]]  # entry id -> [(q, line)]
 
 
 def _qa_files(directory: Path, problems: list[Problem]) -> list[str]:
@@ -542,7 +533,7 @@ def _entry(
         else:
             seen.ids[eid] = (c.file, line)
 
-    questions = _questions(c, m, line, eid or c.entry_id or "", seen)
+    questions, question_lines = _questions(c, m, line, eid or c.entry_id or "", seen)
     answer = _answer(c, m, line)
     citation, section_id = _cite(c, m, line, paragraphs)
     if "note" in m:
@@ -557,19 +548,23 @@ def _entry(
         section_id=section_id,
         source_file=c.file,
         line=line or 0,
+        question_lines=question_lines,
     )
 
 
-def _questions(c: _Checker, m: dict, line: int | None, eid: str, seen: _Seen) -> dict:
+def _questions(
+    c: _Checker, m: dict, line: int | None, eid: str, seen: _Seen
+) -> tuple[dict, dict[str, int]]:
+    """The entry's questions by language, and the line of each."""
+    lines: dict[str, int] = {}
     if "questions" not in m:
-        return {}
+        return {}, lines
     q_line = _key_line(m, "questions", line)
     qs = c.mapping(m["questions"], "questions", q_line)
     if qs is None:
-        return {}
+        return {}, lines
     c.fields(qs, LANGS, (), "questions", q_line)
     out: dict[str, tuple[str, ...]] = {}
-    mine = seen.question_lines.setdefault(eid, [])
     for lang in LANGS:
         if lang not in qs:
             continue
@@ -588,8 +583,9 @@ def _questions(c: _Checker, m: dict, line: int | None, eid: str, seen: _Seen) ->
                     q_line_,
                     f"question {q!r} is also asked in entry {other} ({file}:{other_line})",
                 )
-            mine.append((q, q_line_))
-    return out
+            if q_line_ is not None:
+                lines.setdefault(q, q_line_)
+    return out, lines
 
 
 def _answer(c: _Checker, m: dict, line: int | None) -> dict:
@@ -673,54 +669,14 @@ def is_whole_sentence(text: str, quote: str) -> bool:
     return False
 
 
-# ---------------------------------------------------------------------------- collisions
-
-
-def _collisions(
-    kb: KnowledgeBase,
-    config: Any,
-    factory: MatcherFactory | None,
-    question_lines: dict[str, list[tuple[str, int | None]]],
-) -> list[Problem]:
-    if factory is None:
-        from bot.matcher import Matcher  # lazy: the matcher imports the model, not us
-
-        factory = Matcher
-    matcher = factory(kb, config)
-    problems = []
-    for entry in kb.entries:
-        for question, line in question_lines.get(entry.id, ()):
-            result = matcher.match(question)
-            got = getattr(result, "entry", None)
-            if result.status == "answered" and got is not None and got.id == entry.id:
-                continue
-            if result.status == "answered" and got is not None:
-                msg = f'question "{question}" matches entry {got.id} instead'
-            else:
-                msg = (
-                    f'question "{question}" is not answered by its own entry '
-                    f"(status {result.status}, score {result.score:.1f})"
-                )
-            problems.append(Problem(entry.source_file, line or entry.line, entry.id, msg))
-    return problems
-
-
 # ---------------------------------------------------------------------------- public
 
 
-def load_knowledge(
-    directory: Path,
-    *,
-    config: Any = None,
-    check_collisions: bool = True,
-    matcher_factory: MatcherFactory | None = None,
-    max_file_bytes: int = DEFAULT_MAX_BYTES,
-) -> KnowledgeBase:
+def load_knowledge(directory: Path, *, max_file_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
     """Read and validate a knowledge directory; raise ``KnowledgeError`` listing all problems.
 
-    ``config`` is the matcher's ``MatchConfig``; with ``check_collisions`` every stored
-    question must be answered by its own entry (checked only when nothing else is wrong).
-    ``matcher_factory(kb, config)`` replaces ``bot.matcher.Matcher`` (for tests).
+    Parsing and validation only: whether each stored question is answered by its own entry
+    is the self-check's job (``bot.selfcheck``), off this path.
     """
     directory = Path(directory)
     problems: list[Problem] = []
@@ -728,37 +684,10 @@ def load_knowledge(
         raise KnowledgeError([Problem(str(directory), None, None, "directory does not exist")])
     reader = _Reader(directory, problems, max_file_bytes)
     article, paragraphs = _load_article(reader, problems)
-    seen = _Seen({}, {}, {})
+    seen = _Seen({}, {})
     entries: list[Entry] = []
     for rel in _qa_files(directory, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     if problems or article is None:
         raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
-    kb = KnowledgeBase(article=article, entries=tuple(entries), version=reader.version())
-    if check_collisions:
-        problems = _collisions(kb, config, matcher_factory, seen.question_lines)
-        if problems:
-            raise KnowledgeError(problems)
-    return kb
-
-
-def check_directory(
-    directory: Path,
-    *,
-    config: Any = None,
-    check_collisions: bool = True,
-    matcher_factory: MatcherFactory | None = None,
-    max_file_bytes: int = DEFAULT_MAX_BYTES,
-) -> list[Problem]:
-    """All problems of a knowledge directory; ``[]`` when it loads cleanly."""
-    try:
-        load_knowledge(
-            directory,
-            config=config,
-            check_collisions=check_collisions,
-            matcher_factory=matcher_factory,
-            max_file_bytes=max_file_bytes,
-        )
-    except KnowledgeError as exc:
-        return exc.problems
-    return []
+    return KnowledgeBase(article=article, entries=tuple(entries), version=reader.version())

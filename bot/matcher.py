@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.lexicons import en_lexicon, pinyin_table, zh_lexicon, zh_word_weights
@@ -144,6 +145,7 @@ class _Doc:
 
     entry_index: int
     text: str  # original question text (for suggestions)
+    texts: list[str]  # every stored text with these terms (開山島/开山岛 are one document)
     terms: frozenset[str]
     weight: float  # sum of term weights
     discount: float  # 1.0 for variants, less for the answer pseudo-variant
@@ -164,11 +166,12 @@ class _Candidate:
 
 @dataclass(slots=True)
 class _LangIndex:
-    docs: list[_Doc]
-    postings: dict[str, list[int]]  # term -> doc indexes
-    doc_entry: list[int]  # per doc, as flat lists for the hot loop: its entry,
-    doc_scale: list[float]  # 200 x its discount (Dice = scale x overlap / total weight),
-    doc_weight: list[float]  # and its weight
+    docs: list[_Doc]  # grouped by entry, in entry order
+    postings: dict[str, np.ndarray]  # term -> doc indexes
+    doc_entry: np.ndarray  # per doc, as arrays for the hot path: its entry,
+    doc_scale: np.ndarray  # 200 x its discount (Dice = scale x overlap / total weight),
+    doc_weight: np.ndarray  # and its weight
+    entry_start: np.ndarray  # index of each entry's first document (entries that have one)
     idf: dict[str, float]
     weights: dict[str, float]  # idf x kind weight, per known term
     max_idf: float
@@ -286,26 +289,32 @@ class Matcher:
         weights = {t: v * KIND_WEIGHT[_term_kind(t)] for t, v in idf.items()}
         docs: list[_Doc] = []
         postings: dict[str, list[int]] = defaultdict(list)
-        seen: set[tuple[int, frozenset[str], float]] = set()
+        seen: dict[tuple[int, frozenset[str], float], _Doc] = {}
         for entry_index, text, terms, discount in raw_docs:
             tset = frozenset(terms)
-            if not tset or (entry_index, tset, discount) in seen:
-                continue  # 開山島/开山岛: variants that differ only in script match alike
-            seen.add((entry_index, tset, discount))
+            if not tset:
+                continue
+            same = seen.get((entry_index, tset, discount))
+            if same is not None:  # 開山島/开山岛: variants that differ only in script match alike
+                same.texts.append(text)
+                continue
             weight = math.fsum(map(weights.__getitem__, tset))
             doc_id = len(docs)
-            docs.append(_Doc(entry_index, text, tset, weight, discount))
+            docs.append(_Doc(entry_index, text, [text], tset, weight, discount))
+            seen[(entry_index, tset, discount)] = docs[-1]
             for t in tset:
                 postings[t].append(doc_id)
+        doc_entry = np.fromiter((d.entry_index for d in docs), dtype=np.int64, count=len(docs))
         vocab = set(df)
         if lang == "zh":
             vocab.update(self.terms(self._article_norm, "zh"))
         return _LangIndex(
             docs=docs,
-            postings=dict(postings),
-            doc_entry=[d.entry_index for d in docs],
-            doc_scale=[100 * d.discount * 2 for d in docs],
-            doc_weight=[d.weight for d in docs],
+            postings={t: np.asarray(ds, dtype=np.int64) for t, ds in postings.items()},
+            doc_entry=doc_entry,
+            doc_scale=np.array([100 * d.discount * 2 for d in docs]),
+            doc_weight=np.array([d.weight for d in docs]),
+            entry_start=np.flatnonzero(np.diff(doc_entry, prepend=-1)),
             idf=idf,
             weights=weights,
             max_idf=max_idf,
@@ -481,26 +490,7 @@ class Matcher:
         """The best-scoring entries for a question, strongest first, guards applied."""
         index = self._index[lang]
         qtotal = math.fsum(qweight.values())  # fsum: exact, so independent of PYTHONHASHSEED
-        # Weighted overlap per document, accumulated through the postings.
-        # A dense list indexed by document is much faster than a dict in this hot loop.
-        overlap = [0.0] * len(index.docs)
-        touched: list[int] = []
-        for t, wt in qweight.items():
-            docs = index.postings.get(t)
-            if docs:
-                touched.extend(docs)
-                for d in docs:
-                    overlap[d] += wt
-        best: dict[int, tuple[float, int]] = {}  # entry -> (Dice of its best document, doc)
-        seen = best.get
-        entry_of, scale, weight = index.doc_entry, index.doc_scale, index.doc_weight
-        for d in dict.fromkeys(touched):  # each document once, in the order first reached
-            dice = scale[d] * overlap[d] / (qtotal + weight[d])
-            e = entry_of[d]
-            b = seen(e)
-            if b is None or dice > b[0]:
-                best[e] = (dice, d)
-        shortlist = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)[:SHORTLIST]
+        shortlist = self._shortlist(index, qweight, qtotal)
 
         # Rerank the shortlist with rapidfuzz, coverage and the guards.
         qkey = " ".join(sorted(qweight))
@@ -556,6 +546,54 @@ class Matcher:
                 lacking = lacking | {"enumeration"}
             out.append(_Candidate(s, entry_index, bool(lacking)))
         out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+    @staticmethod
+    def _dice(index: _LangIndex, qweight: dict[str, float], qtotal: float) -> np.ndarray:
+        """Weighted Dice of the question with every document of the index (0..100, times
+        the document's discount), overlaps summed through the postings."""
+        hits = [(index.postings[t], wt) for t, wt in qweight.items() if t in index.postings]
+        if not hits:
+            return np.zeros(len(index.docs))
+        docs = np.concatenate([d for d, _ in hits])
+        weights = np.repeat([wt for _, wt in hits], [len(d) for d, _ in hits])
+        overlap = np.bincount(docs, weights=weights, minlength=len(index.docs))
+        return index.doc_scale * overlap / (qtotal + index.doc_weight)
+
+    def _shortlist(
+        self, index: _LangIndex, qweight: dict[str, float], qtotal: float
+    ) -> list[tuple[int, tuple[float, int]]]:
+        """The ``SHORTLIST`` entries whose best document has the highest Dice, as
+        ``(entry, (dice, doc))``, best first (ties: the earlier entry)."""
+        dice = self._dice(index, qweight, qtotal)
+        if not len(dice):
+            return []
+        best = np.maximum.reduceat(dice, index.entry_start)  # per entry with documents
+        order = np.argsort(-best, kind="stable")[:SHORTLIST]
+        ends = [*index.entry_start[1:].tolist(), len(dice)]
+        out = []
+        for k in order.tolist():
+            if best[k] <= 0:
+                break
+            start = int(index.entry_start[k])
+            doc = start + int(np.argmax(dice[start : ends[k]]))
+            out.append((int(index.doc_entry[doc]), (float(best[k]), doc)))
+        return out
+
+    def exposed_questions(self, entry_ids: set[str], min_dice: float) -> set[str]:
+        """Stored questions of other entries that look like a document of ``entry_ids``
+        (weighted Dice at least ``min_dice``): those a change to these entries can affect."""
+        out: set[str] = set()
+        for index in self._index.values():
+            for doc in index.docs:
+                if self.entries[doc.entry_index].id not in entry_ids:
+                    continue
+                qweight = {t: index.weights[t] for t in doc.terms}
+                dice = self._dice(index, qweight, doc.weight)
+                for d in np.flatnonzero(dice >= min_dice).tolist():
+                    near = index.docs[d]
+                    if self.entries[near.entry_index].id not in entry_ids and near.discount == 1:
+                        out.update(near.texts)
         return out
 
     def _names(self, entry: Entry, words: set[str] | frozenset[str], lang: Lang) -> bool:

@@ -88,6 +88,7 @@ class Entry:
     section_id: str  # the section of the cited paragraph (used to browse by topic)
     source_file: str = field(default="", compare=False)  # where it was defined, for messages
     line: int = field(default=0, compare=False)
+    question_lines: dict[str, int] = field(default_factory=dict, compare=False)  # text -> line
 
     def label(self, lang: Lang) -> str:
         """A short title for buttons: the first question in ``lang`` (or any language)."""

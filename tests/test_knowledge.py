@@ -13,10 +13,10 @@ from bot import safe_yaml
 from bot.knowledge import (
     KnowledgeError,
     Problem,
-    check_directory,
     load_knowledge,
     normalize_question,
 )
+from bot.selfcheck import check_directory
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 SOURCE = "source/000_583257fe0d68baf1.txt"
@@ -104,7 +104,6 @@ def write(d: Path, name: str, text: str | bytes) -> None:
 
 
 def problems(d: Path, **kw) -> list[Problem]:
-    kw.setdefault("check_collisions", False)
     with pytest.raises(KnowledgeError) as info:
         load_knowledge(d, **kw)
     assert str(info.value) == "\n".join(str(p) for p in info.value.problems)
@@ -122,7 +121,7 @@ def edit_article(d: Path, old: str, new: str) -> None:
 
 
 def test_valid_copy_loads(kdir: Path) -> None:
-    kb = load_knowledge(kdir, check_collisions=False)
+    kb = load_knowledge(kdir)
     assert [e.id for e in kb.entries] == ["patriotic-bases", "migrant-workers"]
     first, second = kb.entries
     assert (first.source_file, first.line, first.section_id) == ("qa/a.yaml", 2, "s2")
@@ -143,24 +142,24 @@ def test_valid_copy_loads(kdir: Path) -> None:
     assert art.paragraph("s2-1").section_id == "s2"
     assert kb.entry("migrant-workers") is second
     assert len(kb.version) == 12 and int(kb.version, 16) >= 0
-    assert check_directory(kdir, check_collisions=False) == []
+    assert check_directory(kdir, ask_factory=lambda kb: FakeMatcher(kb, {}).match) == []
 
 
 def test_version_tracks_content(kdir: Path) -> None:
-    v1 = load_knowledge(kdir, check_collisions=False).version
-    assert load_knowledge(kdir, check_collisions=False).version == v1
+    v1 = load_knowledge(kdir).version
+    assert load_knowledge(kdir).version == v1
     write(kdir, "a.yaml", GOOD + "# a comment\n")
-    v2 = load_knowledge(kdir, check_collisions=False).version
+    v2 = load_knowledge(kdir).version
     assert v2 != v1
     with (kdir / SOURCE).open("a", encoding="utf-8") as fh:
         fh.write("\n")
-    assert load_knowledge(kdir, check_collisions=False).version not in (v1, v2)
+    assert load_knowledge(kdir).version not in (v1, v2)
 
 
 def test_unquoted_date_and_bom_are_accepted(kdir: Path) -> None:
     edit_article(kdir, "date: '2021-06-11'", "date: 2021-06-11")
     write(kdir, "a.yaml", b"\xef\xbb\xbf" + GOOD.encode())
-    kb = load_knowledge(kdir, check_collisions=False)
+    kb = load_knowledge(kdir)
     assert kb.article.date == "2021-06-11"
     assert len(kb.entries) == 2
 
@@ -169,7 +168,7 @@ def test_qa_files_load_in_sorted_order(kdir: Path) -> None:
     write(kdir, "0-first.yaml", "entries:\n" + entry_yaml("zero"))
     write(kdir, "z-last.yml", "entries:\n" + entry_yaml("last", zh="最后?", en="Last?"))
     write(kdir, "notes.txt", "not knowledge")
-    kb = load_knowledge(kdir, check_collisions=False)
+    kb = load_knowledge(kdir)
     assert [e.id for e in kb.entries] == ["zero", "patriotic-bases", "migrant-workers", "last"]
     assert kb.entry("last").source_file == "qa/z-last.yml"
 
@@ -529,7 +528,7 @@ def test_many_problems_reported_at_once(kdir: Path) -> None:
     ]
     assert found[0].message == "views must be a whole number >= 0, got 'many'"
     assert found[3].message == "answer.zh is empty"
-    assert check_directory(kdir, check_collisions=False) == found
+    assert check_directory(kdir, ask_factory=lambda kb: FakeMatcher(kb, {}).match) == found
 
 
 # --------------------------------------------------------------------------- collisions
@@ -538,8 +537,8 @@ def test_many_problems_reported_at_once(kdir: Path) -> None:
 class FakeMatcher:
     """Answers from a fixed table; anything else is answered by the entry that owns it."""
 
-    def __init__(self, kb, config, table: dict[str, tuple[str, str | None, float]]) -> None:
-        self.kb, self.config, self.table = kb, config, table
+    def __init__(self, kb, table: dict[str, tuple[str, str | None, float]]) -> None:
+        self.kb, self.table = kb, table
         self.owner = {q: e for e in kb.entries for qs in e.questions.values() for q in qs}
 
     def match(self, text: str) -> SimpleNamespace:
@@ -555,14 +554,13 @@ def test_collisions_reported_via_injected_matcher(kdir: Path) -> None:
         "徐圩有多少农民工": ("answered", "patriotic-bases", 88.04),
         "How many patriotic education bases does Lianyungang have?": ("ambiguous", None, 71.23),
     }
-    seen_config = []
+    built = []
 
-    def factory(kb, config):
-        seen_config.append(config)
-        return FakeMatcher(kb, config, table)
+    def factory(kb):
+        built.append(kb)
+        return FakeMatcher(kb, table).match
 
-    found = problems(kdir, check_collisions=True, matcher_factory=factory, config="cfg")
-    assert seen_config == ["cfg"]
+    found = check_directory(kdir, ask_factory=factory)
     assert found == [
         Problem(
             "qa/a.yaml",
@@ -578,18 +576,18 @@ def test_collisions_reported_via_injected_matcher(kdir: Path) -> None:
             'question "徐圩有多少农民工" matches entry patriotic-bases instead',
         ),
     ]
-    assert check_directory(kdir, matcher_factory=lambda kb, c: FakeMatcher(kb, c, {})) == []
-    assert load_knowledge(kdir, check_collisions=False, matcher_factory=factory)
-    assert len(seen_config) == 1  # not built when the check is off
+    assert check_directory(kdir, ask_factory=lambda kb: FakeMatcher(kb, {}).match) == []
+    assert load_knowledge(kdir)
+    assert len(built) == 1  # loading alone runs no self-check
 
 
 def test_collision_check_skipped_when_other_problems(kdir: Path) -> None:
     write(kdir, "b.yaml", "entries: 3\n")
 
-    def factory(kb, config):
-        raise AssertionError("the matcher must not be built for a broken base")
+    def factory(kb):
+        raise AssertionError("the self-check must not run on a broken base")
 
-    assert problems(kdir, check_collisions=True, matcher_factory=factory) == [
+    assert check_directory(kdir, ask_factory=factory) == [
         Problem("qa/b.yaml", 1, None, "entries must be a list, got a number")
     ]
 
@@ -603,7 +601,7 @@ def _shipped_qa() -> list[Path]:
 
 @pytest.mark.skipif(not _shipped_qa(), reason="knowledge/qa has no yaml files yet")
 def test_shipped_knowledge_loads() -> None:
-    kb = load_knowledge(KNOWLEDGE, check_collisions=False)
+    kb = load_knowledge(KNOWLEDGE)
     assert kb.entries
     for entry in kb.entries:
         para = kb.article.paragraph(entry.citation.paragraph)

@@ -1,9 +1,11 @@
 """``citebot run [--webhook]``: configuration, start-up checks, signals, polling or webhook.
 
 Start-up is strict: a missing or malformed token, a bad variable or a broken knowledge
-base prints one line to stderr and returns 2, without a traceback. Then SIGHUP reloads the
-knowledge base (like /reload), and SIGTERM/SIGINT stop gracefully: no new updates are
-fetched, in-flight handlers finish, the statistics are flushed.
+base prints one line to stderr and returns 2, without a traceback. It is also quick: the
+self-check of the stored questions runs in the background once the bot serves, and not at
+all for a version checked before. Then SIGHUP reloads the knowledge base (like /reload),
+and SIGTERM/SIGINT stop gracefully: no new updates are fetched, in-flight handlers finish,
+the statistics are flushed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # all the bot reacts to
+SELF_CHECK_FILE = "selfcheck.json"  # in CITEBOT_DATA_DIR: full self-checks by version
 
 
 def _fail(message: str) -> int:
@@ -54,11 +57,13 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
     from bot.engine import Engine
     from bot.knowledge import KnowledgeError
     from bot.matcher import MatchConfig
+    from bot.selfcheck import CheckCache
     from bot.stats import StatsStore
     from bot.telegram.app import build_application
 
     try:
-        engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env))
+        cache = CheckCache(settings.data_dir / SELF_CHECK_FILE)
+        engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env), cache=cache)
     except KnowledgeError as exc:
         first = str(exc.problems[0]) if exc.problems else "no details"
         more = (
@@ -85,6 +90,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         )
     app = build_application(settings, engine, store)
     _install_sighup(app)
+    _install_self_check(app, settings)
     log.info(
         "starting (%s) with %d entries, knowledge version %s, %d admin(s)",
         "webhook" if webhook else "polling",
@@ -163,6 +169,29 @@ def _install_sighup(app: App) -> None:
     app.post_init = post_init
 
 
+def _install_self_check(app: App, settings: Settings) -> None:
+    """Once polling or the webhook runs, check the live base in the background (unless
+    this version was checked before); collisions are logged and sent to the admins."""
+    previous = app.post_init
+
+    async def post_init(application: App) -> None:
+        if previous is not None:
+            await previous(application)
+        application.create_task(_self_check(application, settings.admin_ids))
+
+    app.post_init = post_init
+
+
+async def _self_check(app: App, admin_ids: frozenset[int]) -> None:
+    from bot.telegram.checks import check_live_base, tell_admins
+
+    try:
+        report = await check_live_base(app.bot_data.engine)
+        await tell_admins(app.bot, admin_ids, report)
+    except Exception:
+        log.exception("self-check failed")
+
+
 async def _reload_on_signal(app: App) -> None:
     from bot.knowledge import KnowledgeError
     from bot.telegram.admin import reload_knowledge
@@ -170,6 +199,7 @@ async def _reload_on_signal(app: App) -> None:
     log.info("SIGHUP: reloading the knowledge base")
     try:
         await reload_knowledge(app.bot_data.engine)
+        app.create_task(_self_check(app, app.bot_data.settings.admin_ids))
     except KnowledgeError as exc:
         log.error(
             "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",

@@ -215,6 +215,26 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "重新加载失败:{error}。仍在使用原来的知识库。",
         "en": "Reload failed: {error}. The previous knowledge base is still serving.",
     },
+    "reload_checked": {
+        "zh": "已检查受修改影响的 {n} 个已存问题;全面自检在后台进行,结果随后发送。",
+        "en": "Checked the {n} stored questions the changes can affect; the full self-check "
+        "runs in the background and its result follows.",
+    },
+    "check_clean": {
+        "zh": "<b>自检通过</b>:版本 <code>{version}</code> 的 {n} 个已存问题都由各自的条目回答。",
+        "en": "<b>Self-check passed</b>: all {n} stored questions of version "
+        "<code>{version}</code> are answered by their own entries.",
+    },
+    "check_collisions": {
+        "zh": (
+            "<b>自检发现问题</b>:版本 <code>{version}</code> 的 {n} 个已存问题"
+            "没有由各自的条目回答(共检查 {checked} 个):"
+        ),
+        "en": (
+            "<b>Self-check found problems</b>: {n} stored question(s) of version "
+            "<code>{version}</code> are not answered by their own entry ({checked} checked):"
+        ),
+    },
     "none": {"zh": "无", "en": "none"},
     "stats": {
         "zh": (
