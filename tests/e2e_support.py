@@ -12,6 +12,10 @@ Test modules wrap it in a small fixture::
     async def bot(tmp_path):
         async with run_bot(tmp_path) as run:
             yield run
+
+Every wait is for an event (a request reaching the fake server, an update fully handled by
+the bot) with a ceiling of ``WAIT`` (30 s): generous for a busy 2-core machine, and never
+reached when things work. Nothing sleeps a fixed time to let things settle.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fake_bot_api import DEFAULT_TOKEN, FakeBotApi, Request, html_to_plain
+from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, Request, html_to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -33,7 +37,7 @@ KNOWLEDGE_DIR = ROOT / "knowledge"
 ADMIN_ID = 900_001
 READER_ID = 1001
 GROUP_ID = -100_200_300
-WAIT = 5.0  # seconds to wait for an expected request; tests finish far sooner
+OBSERVER_GROUP = 1_000  # handler group of the test observer, after the bot's own (group 0)
 
 _ENGINES: dict[Path, Any] = {}
 
@@ -63,10 +67,37 @@ def base_env(api: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
         "CITEBOT_ADMIN_IDS": str(ADMIN_ID),
         "CITEBOT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
         "CITEBOT_DATA_DIR": str(tmp_path / "data"),
-        "CITEBOT_LOG_LEVEL": "DEBUG",
+        "CITEBOT_LOG_LEVEL": "INFO",
     }
     env.update(extra)
     return env
+
+
+class Handled:
+    """The ids of the updates the bot has finished handling, with a way to wait for them.
+
+    ``run_bot`` registers it as a ``TypeHandler`` in a group after the bot's own, so PTB
+    calls it once the bot's handler for the update (and the error handler, if it raised)
+    has returned: every request that handling made has then reached the fake server."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self._changed = asyncio.Event()
+
+    async def __call__(self, update: Any, context: Any) -> None:
+        self.ids.add(update.update_id)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self, update_ids: set[int], timeout: float = WAIT) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not update_ids <= self.ids:
+            left = deadline - loop.time()
+            assert left > 0, f"updates {sorted(update_ids - self.ids)} not handled in {timeout}s"
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
 
 
 @dataclass
@@ -78,6 +109,7 @@ class BotRun:
     settings: Any  # bot.settings.Settings
     engine: Any  # bot.engine.Engine
     store: Any  # bot.stats.StatsStore
+    handled: Handled = field(default_factory=Handled)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -89,6 +121,10 @@ class BotRun:
         return self.engine.kb
 
     # -- conversing ------------------------------------------------------------------
+
+    async def wait_handled(self, *updates: Mapping[str, Any], timeout: float = WAIT) -> None:
+        """Wait until the bot has finished handling each of ``updates`` (whatever it did)."""
+        await self.handled.wait({int(u["update_id"]) for u in updates}, timeout)
 
     async def reply_to(
         self,
@@ -132,15 +168,15 @@ class BotRun:
         since: int,
         probe: Callable[[], dict[str, Any]],
     ) -> Request:
-        """Assert the bot sent nothing for ``update``: send ``probe()`` (an update the bot
-        does answer, in the same chat) and check its answer is the only message to that
-        chat since ``since`` (updates are dispatched in order, so an answer to ``update``
-        would have come first). Returns the probe's answer."""
+        """Assert the bot sent nothing for ``update``: wait until it has handled ``update``
+        (so anything it sent is recorded), then send ``probe()`` (an update the bot does
+        answer, in the same chat) and check its answer is the only message to that chat
+        since ``since``. Returns the probe's answer."""
         chat_id = _chat_of(update)
-        await self.api.wait_served(update["update_id"])
+        await self.wait_handled(update)
         probe_update = probe()
         answer = await self.reply_to(probe_update, since=since)
-        await asyncio.sleep(0.05)  # let any straggler arrive before counting
+        await self.wait_handled(probe_update)
         sent = self.api.sent(chat_id, since=since)
         assert sent == [answer], f"expected silence for {update}, but the bot sent {sent}"
         others = [
@@ -224,6 +260,9 @@ async def run_bot(
     Engine); ``env``: extra environment variables; ``allowed_updates``: what the bot asks
     getUpdates for (default: what ``citebot run`` asks for); ``build_kwargs`` go to
     ``build_application`` (e.g. ``rate_limiter=None``)."""
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
     from bot.engine import Engine
     from bot.matcher import MatchConfig
     from bot.settings import Settings
@@ -246,26 +285,21 @@ async def run_bot(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = StatsStore(settings.stats_path)
         app = build_application(settings, engine, store, **build_kwargs)
+        handled = Handled()
+        app.add_handler(TypeHandler(Update, handled), group=OBSERVER_GROUP)
         if allowed_updates == "production":
             allowed_updates = runner.ALLOWED_UPDATES
         await start_app(app, allowed_updates=allowed_updates)
         try:
-            await _first_poll(api)
-            yield BotRun(api, app, settings, engine, store)
+            await api.wait_until(
+                lambda: api.received_count.get("getupdates"), "the bot never polled"
+            )
+            yield BotRun(api, app, settings, engine, store, handled)
         finally:
             await stop_app(app)
             store.close()
     finally:
         await api.stop()
-
-
-async def _first_poll(api: FakeBotApi, timeout: float = WAIT) -> None:
-    """Wait until the bot's first getUpdates reached the server (it is then polling)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not api.received_count.get("getupdates"):
-        assert loop.time() < deadline, "the bot never polled"
-        await asyncio.sleep(0.005)
 
 
 def assert_no_errors(records: list[logging.LogRecord]) -> None:

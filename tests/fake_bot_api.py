@@ -17,8 +17,10 @@ difference for the methods citebot uses:
 
 Tests enqueue updates (``private_text``, ``group_text``, ``callback_query`` ... build
 realistic update dicts), await "the next request of method X matching a predicate" with
-``wait_for``, and inject failures with ``fail_next`` (429 + ``retry_after``, 400, 403 or
-a delay). Every request is recorded in order; the time each update was first handed out
+``wait_for`` (or any condition with ``wait_until``: waiters wake when a request arrives and
+when it is answered, and give up after ``WAIT`` seconds), and inject failures with
+``fail_next`` (429 + ``retry_after``, 400, 403, a delay, or a response held until the test
+releases it). Every request is recorded in order; the time each update was first handed out
 by ``getUpdates`` is kept in ``served_at`` (the benchmark measures latency from it).
 
 Nothing here talks to the network beyond 127.0.0.1.
@@ -93,6 +95,9 @@ _HTML_TAGS = frozenset(
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>")
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 _MAX_TEXT = 4096
+# The ceiling of every wait: generous, so that a busy 2-core machine never trips it; waits
+# end as soon as what they wait for happens.
+WAIT = 30.0
 
 
 class ApiError(Exception):
@@ -164,6 +169,7 @@ class _Failure:
     retry_after: int | None
     delay: float
     match: Callable[[dict[str, Any]], bool] | None
+    hold: asyncio.Event | None = None
 
 
 def check_html(text: str) -> str | None:
@@ -345,11 +351,13 @@ class FakeBotApi:
         retry_after: int | None = None,
         delay: float = 0.0,
         match: Callable[[dict[str, Any]], bool] | None = None,
+        hold: asyncio.Event | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` (matching ``match``) with an error.
 
         ``error_code=429`` with ``retry_after`` is Telegram's flood control; ``None`` with a
-        ``delay`` just delays a normal response.
+        ``delay`` just delays a normal response, and with ``hold`` holds it until the test
+        sets that event (at most ``WAIT`` seconds).
         """
         if description is None:
             description = {
@@ -361,7 +369,9 @@ class FakeBotApi:
         if error_code == 429 and retry_after is None:
             retry_after = 1
         self._failures.append(
-            _Failure(method.lower(), times, error_code, description, retry_after, delay, match)
+            _Failure(
+                method.lower(), times, error_code, description, retry_after, delay, match, hold
+            )
         )
 
     def block_by_user(self, chat_id: int, times: int = 1) -> None:
@@ -412,72 +422,75 @@ class FakeBotApi:
             since=since,
         )
 
+    async def wait_until(
+        self, condition: Callable[[], Any], what: str, *, timeout: float = WAIT
+    ) -> Any:
+        """Wait until ``condition()`` is true (re-checked whenever a request arrives or is
+        answered) and return its value; after ``timeout`` seconds fail with "``what``"."""
+        deadline = time.monotonic() + timeout
+        while not (value := condition()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{what} within {timeout}s")
+            event = self._new_request
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
+        return value
+
     async def wait_for(
         self,
         method: str,
         predicate: Callable[[Request], bool] | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
         since: int = 0,
     ) -> Request:
         """The next not-yet-consumed request of ``method`` matching ``predicate``.
 
         Waits up to ``timeout`` seconds; marks the request consumed so that the next call
         returns the one after it. Raises ``AssertionError`` listing what arrived instead.
+        The request may not be answered yet if its answer is delayed or held (``responded``).
         """
         m = method.lower()
-        deadline = time.monotonic() + timeout
-        while True:
-            for r in self.requests[since:]:
-                if r.consumed or r.method.lower() != m:
-                    continue
-                if predicate is None or predicate(r):
-                    r.consumed = True
-                    return r
-            left = deadline - time.monotonic()
-            if left <= 0:
-                recent = [r for r in self.requests[since:] if r.method.lower() != "getupdates"]
-                raise AssertionError(
-                    f"no {method} request matching the predicate within {timeout}s; "
-                    f"requests since #{since}: {recent[-15:]}"
-                )
-            event = self._new_request
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
 
-    async def responded(self, req: Request, timeout: float = 5.0) -> Request:
+        def first() -> Request | None:
+            for r in self.requests[since:]:
+                if not r.consumed and r.method.lower() == m and (predicate is None or predicate(r)):
+                    return r
+            return None
+
+        try:
+            found = await self.wait_until(
+                first, f"no {method} request matching the predicate", timeout=timeout
+            )
+        except AssertionError as exc:
+            recent = [r for r in self.requests[since:] if r.method.lower() != "getupdates"]
+            raise AssertionError(f"{exc}; requests since #{since}: {recent[-15:]}") from None
+        found.consumed = True
+        return found
+
+    async def responded(self, req: Request, timeout: float = WAIT) -> Request:
         """Wait until the server has answered ``req`` (e.g. after an injected delay)."""
-        deadline = time.monotonic() + timeout
-        while req.response is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{req} was not answered within {timeout}s")
-            event = self._new_request
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
+        await self.wait_until(
+            lambda: req.response is not None, f"{req} was not answered", timeout=timeout
+        )
         return req
 
-    async def wait_served(self, update_id: int, timeout: float = 5.0) -> None:
+    async def wait_served(self, update_id: int, timeout: float = WAIT) -> None:
         """Wait until ``getUpdates`` has handed out ``update_id``."""
-        deadline = time.monotonic() + timeout
-        while update_id not in self.served_at:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"update {update_id} was not fetched within {timeout}s")
-            event = self._new_request
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
+        await self.wait_until(
+            lambda: update_id in self.served_at,
+            f"update {update_id} was not fetched",
+            timeout=timeout,
+        )
 
-    async def wait_confirmed(self, update_id: int, timeout: float = 5.0) -> None:
+    async def wait_confirmed(self, update_id: int, timeout: float = WAIT) -> None:
         """Wait until the bot confirmed ``update_id`` (asked for a later offset)."""
-        deadline = time.monotonic() + timeout
-        while any(u["update_id"] <= update_id for u in self._updates):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"update {update_id} was not confirmed within {timeout}s")
-            event = self._new_request
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
+        await self.wait_until(
+            lambda: not any(u["update_id"] <= update_id for u in self._updates),
+            f"update {update_id} was not confirmed",
+            timeout=timeout,
+        )
 
     # ------------------------------------------------------------------ dispatch
 
@@ -492,8 +505,10 @@ class FakeBotApi:
         self._new_request = asyncio.Event()
 
     async def handle(self, req: Request) -> tuple[int, dict[str, Any]]:
-        """Answer one request: ``(http_status, body)``."""
+        """Answer one request: ``(http_status, body)``. Waiters are woken when it arrives
+        and again when it is answered."""
         self._record(req)
+        self._notify()
         try:
             if not req.token_ok:
                 raise ApiError(401, "Unauthorized")
@@ -502,6 +517,9 @@ class FakeBotApi:
             if failure is not None:
                 if failure.delay:
                     await asyncio.sleep(failure.delay)
+                if failure.hold is not None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(failure.hold.wait(), WAIT)
                 if failure.error_code is not None:
                     params = (
                         {"retry_after": failure.retry_after}
@@ -938,7 +956,7 @@ class FakeBotApi:
         chat = {"id": chat_id, "type": "channel", "title": "News channel"}
         return self.enqueue({"channel_post": self.message(chat, text)})
 
-    async def deliver(self, update: Mapping[str, Any], timeout: float = 5.0) -> int:
+    async def deliver(self, update: Mapping[str, Any], timeout: float = WAIT) -> int:
         """POST ``update`` to the registered webhook as Telegram would; the HTTP status."""
         import httpx
 

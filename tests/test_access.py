@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from telegram import Chat, Message, Update, User
+
 from bot.settings import Settings
-from bot.telegram.access import is_admin
+from bot.telegram.access import admin_filter, is_admin
 
 TOKEN = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
 
@@ -41,3 +45,17 @@ def test_bool_is_not_an_id() -> None:
     # True == 1 in Python; a sloppy caller must not make user 1 an admin by accident
     assert not is_admin(True, settings("1"))  # type: ignore[arg-type]
     assert is_admin(1, settings("1"))
+
+
+def _command_from(user_id: int) -> Update:
+    user = User(user_id, "Reader", is_bot=False)
+    chat = Chat(user_id, Chat.PRIVATE)
+    return Update(1, message=Message(1, datetime.now(UTC), chat, from_user=user, text="/stats"))
+
+
+def test_admin_filter_is_the_same_gate() -> None:
+    gate = admin_filter(settings("111, 222"))
+    assert gate.check_update(_command_from(111))
+    assert gate.check_update(_command_from(222))
+    assert not gate.check_update(_command_from(112))
+    assert not admin_filter(settings("")).check_update(_command_from(111))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -53,14 +52,6 @@ def break_base(bot) -> list[str]:
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(bot.settings.knowledge_dir)
     return [f"{p.file}:{p.line}" for p in err.value.problems]
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.005)
 
 
 async def test_reload_good_changed_and_broken_base(bot):
@@ -125,18 +116,22 @@ async def test_stats_and_unanswered(bot):
         ("火星上有水吗", "no_match"),
         ("你好", "smalltalk"),
     ]
+    asked = []
     for n, (question, _) in enumerate(questions):
-        await bot.private(question, user_id=READER_ID + n)  # distinct readers: no flood guard
+        upd, _ = await bot.private(question, user_id=READER_ID + n)  # distinct: no flood guard
+        asked.append(upd)
     ambiguous = next(
         (q for q in ("党史", "红色", "连云港", "宣讲") if bot.engine.ask(q).status == "ambiguous"),
         None,
     )
     if ambiguous:
-        await bot.private(ambiguous, user_id=READER_ID + 50)
+        upd, _ = await bot.private(ambiguous, user_id=READER_ID + 50)
+        asked.append(upd)
     expected = {s: sum(1 for _, k in questions if k == s) for s in ("answered", "no_match")}
     expected["smalltalk"] = 1
     expected["ambiguous"] = 1 if ambiguous else 0
-    await until(lambda: bot.store.since_start() == expected)
+    await bot.wait_handled(*asked)  # each counted before its answer, written after it
+    assert bot.store.since_start() == expected
 
     _, reply = await bot.private("/stats", user_id=ADMIN_ID)
     text = plain(reply)

@@ -197,7 +197,7 @@ async def test_topics_browse_edit_in_place(bot):
     # pressing a section edits the same message into that section's questions
     section = sections[-1]
     mark = bot.api.mark()
-    bot.api.press(menu, render.label(section.title))
+    press = bot.api.press(menu, render.label(section.title))
     ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
     assert "text" not in ack.params
     edit = await bot.api.wait_for("editMessageText", since=mark)
@@ -207,6 +207,7 @@ async def test_topics_browse_edit_in_place(bot):
     labels = [b["text"] for b in edit.buttons]
     assert labels[:-1] == [render.label(e.label("zh")) for e in entries]
     assert labels[-1].startswith("«")  # back to the sections
+    await bot.wait_handled(press)
     assert not bot.api.sent(READER_ID, since=mark)  # edited, not sent anew
 
     # pressing a question answers it as a reply to the browsing message
@@ -223,6 +224,11 @@ async def test_topics_browse_edit_in_place(bot):
     bot.api.callback_query(edit.buttons[-1]["callback_data"], message=edited)
     back = await bot.api.wait_for("editMessageText", since=mark)
     assert [b["text"] for b in back.buttons] == [b["text"] for b in menu.buttons]
+
+    # every message sent or edited on the way is HTML without a link preview
+    for req in bot.api.find("sendMessage") + bot.api.find("editMessageText"):
+        assert req.params["parse_mode"] == "HTML", req
+        assert req.params["link_preview_options"] == {"is_disabled": True}, req
 
 
 async def test_source_and_privacy(bot):

@@ -1,11 +1,15 @@
 """`citebot run` as a real process (``python -m bot run``), as systemd or Docker start it:
 start-up failures are one clear line and a non-zero exit, never a traceback; a healthy
 bot answers over the fake Bot API server, reloads on SIGHUP and stops cleanly on SIGTERM.
+
+Waits are for events (a request reaching the fake server, a line on the bot's stderr, the
+process exiting) with a ceiling of ``WAIT`` (30 s): a reload alone costs seconds of CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -15,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from e2e_support import ADMIN_ID, READER_ID, ROOT, copy_knowledge, plain
-from fake_bot_api import DEFAULT_TOKEN, FakeBotApi, deliver_headers
+from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, deliver_headers
 from test_webhook import free_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -51,9 +55,57 @@ async def spawn(tmp_path: Path, env: dict[str, str], *args: str) -> asyncio.subp
     )
 
 
-async def finish(proc: asyncio.subprocess.Process, timeout: float = 20) -> tuple[int, str, str]:
+async def finish(proc: asyncio.subprocess.Process, timeout: float = WAIT) -> tuple[int, str, str]:
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     return proc.returncode, out.decode(), err.decode()
+
+
+class Stderr:
+    """Reads a running bot's stderr as it comes (so the pipe never fills up), so that a test
+    can wait for a log line; ``finish`` then collects the exit code and all the output."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.data = b""
+        self.closed = False
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @property
+    def text(self) -> str:
+        return self.data.decode(errors="replace")
+
+    async def _read(self) -> None:
+        assert self.proc.stderr is not None
+        while chunk := await self.proc.stderr.read(65536):
+            self.data += chunk
+            self._changed.set()
+            self._changed = asyncio.Event()
+        self.closed = True
+        self._changed.set()
+
+    async def wait_line(self, *needles: str, timeout: float = WAIT) -> str:
+        """The first of ``needles`` to appear on stderr (fails if the process exits first)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = [n for n in needles if n in self.text]
+            if found:
+                return found[0]
+            left = deadline - loop.time()
+            assert not self.closed, f"the bot exited before logging {needles}: {self.text}"
+            assert left > 0, f"the bot did not log {needles} within {timeout}s: {self.text}"
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
+
+    async def finish(self, timeout: float = WAIT) -> tuple[int, str, str]:
+        assert self.proc.stdout is not None
+        out = await asyncio.wait_for(self.proc.stdout.read(), timeout)
+        await asyncio.wait_for(self.proc.wait(), timeout)
+        await asyncio.wait_for(self._reader, timeout)
+        assert self.proc.returncode is not None
+        return self.proc.returncode, out.decode(), self.text
 
 
 def assert_one_line_failure(code: int, out: str, err: str, *needles: str) -> None:
@@ -108,14 +160,19 @@ async def test_token_rejected_by_telegram(tmp_path):
     assert DEFAULT_TOKEN.split(":")[1] not in err
 
 
-async def _wait_polling(api: FakeBotApi, proc, timeout: float = 20) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not api.received_count.get("getupdates"):
-        if proc.returncode is not None or loop.time() > deadline:
-            code, _, err = await finish(proc)
-            raise AssertionError(f"the bot did not start polling: {code} {err}")
-        await asyncio.sleep(0.02)
+async def _wait_polling(api: FakeBotApi, stderr: Stderr) -> None:
+    """Wait until the bot's first getUpdates reaches the server; fail early if it exits."""
+    polling = asyncio.ensure_future(
+        api.wait_until(lambda: api.received_count.get("getupdates"), "the bot never polled")
+    )
+    exited = asyncio.ensure_future(stderr.proc.wait())
+    done, _ = await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
+    if polling not in done:
+        polling.cancel()
+        code, _, err = await stderr.finish()
+        raise AssertionError(f"the bot exited instead of polling: {code} {err}")
+    exited.cancel()
+    polling.result()
 
 
 async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_path):
@@ -129,10 +186,11 @@ async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_pa
             CITEBOT_LOG_LEVEL="DEBUG",
         )
         proc = await spawn(tmp_path, env)
+        stderr = Stderr(proc)
         try:
-            await _wait_polling(api, proc)
+            await _wait_polling(api, stderr)
             upd = api.private_text(BASES_ZH)
-            reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID, timeout=10)
+            reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
             assert "66" in plain(reply)
 
             # an editor adds a question variant; SIGHUP reloads it without a restart
@@ -150,23 +208,23 @@ async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_pa
             )
             mark = api.mark()
             api.private_text(NEW_VARIANT, user_id=READER_ID + 1)
-            before = await api.wait_for("sendMessage", since=mark, timeout=10)
-            proc.send_signal(signal.SIGHUP)
-            answered = None
-            for attempt in range(100):  # the reload runs in a worker thread
-                mark = api.mark()
-                api.private_text(NEW_VARIANT, user_id=READER_ID + 10 + attempt)
-                answered = await api.wait_for("sendMessage", since=mark, timeout=10)
-                if "66" in plain(answered):
-                    break
-                await asyncio.sleep(0.05)
-            assert answered is not None and "66" in plain(answered)
+            before = await api.wait_for("sendMessage", since=mark)
             assert "66" not in plain(before)  # before the reload: not answerable
+            proc.send_signal(signal.SIGHUP)
+            # the reload runs in a worker thread; its last step logs the swap
+            outcome = await stderr.wait_line(
+                "knowledge base reloaded", "SIGHUP reload refused", "SIGHUP reload failed"
+            )
+            assert outcome == "knowledge base reloaded", stderr.text
+            mark = api.mark()
+            api.private_text(NEW_VARIANT, user_id=READER_ID + 2)
+            answered = await api.wait_for("sendMessage", since=mark)
+            assert "66" in plain(answered)
             assert upd["update_id"] in api.served_at
         finally:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
-        code, out, err = await finish(proc)
+        code, out, err = await stderr.finish()
     assert code == 0, err
     assert "Traceback" not in err
     assert "SIGHUP" in err and "reloaded" in err
@@ -193,7 +251,7 @@ async def test_run_webhook_process(tmp_path):
         )
         proc = await spawn(tmp_path, env, "--webhook")
         try:
-            hook = await api.wait_for("setWebhook", timeout=20)
+            hook = await api.wait_for("setWebhook")
             assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
             assert hook.params["secret_token"] == secret
             update = {
@@ -201,10 +259,12 @@ async def test_run_webhook_process(tmp_path):
                     api.private_chat(READER_ID), BASES_ZH, user=api.user(READER_ID)
                 )
             }
-            status = None
-            for _ in range(100):  # setWebhook comes before the server accepts connections
+            # setWebhook comes before the server accepts connections: retry connecting
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + WAIT
+            while True:
                 try:
-                    async with httpx.AsyncClient(timeout=5) as client:
+                    async with httpx.AsyncClient(timeout=WAIT) as client:
                         forged = await client.post(
                             hook.params["url"],
                             json=dict(update, update_id=1),
@@ -212,11 +272,12 @@ async def test_run_webhook_process(tmp_path):
                         )
                     break
                 except httpx.ConnectError:
+                    assert loop.time() < deadline, "the webhook server never accepted a connection"
                     await asyncio.sleep(0.05)
             assert forged.status_code == 403
             status = await api.deliver(update)
             assert status == 200
-            reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID, timeout=10)
+            reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
             assert "66" in plain(reply)
             assert len(api.find("sendMessage")) == 1
         finally:

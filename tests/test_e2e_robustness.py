@@ -4,8 +4,8 @@ never reaching the logs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 
 import pytest
 from e2e_support import (
@@ -63,12 +63,10 @@ async def test_flood_from_one_user_is_answered_then_muted(bot, caplog):
     flooder = 31337
     mark = bot.api.mark()
     burst = [bot.api.private_text(BASES_ZH, user_id=flooder) for _ in range(FLOOD_LIMIT + 7)]
-    # another reader is unaffected, and answering them proves the burst was processed
-    await bot.assert_silent(
-        {"update_id": burst[-1]["update_id"], "message": {"chat": {"id": 1}}},
-        since=mark,
-        probe=lambda: bot.api.private_text(BASES_ZH, user_id=1),
-    )
+    await bot.wait_handled(*burst)
+    # another reader is unaffected
+    _, reply = await bot.private(BASES_ZH, user_id=1)
+    assert "66" in plain(reply)
     sent = bot.api.sent(flooder, since=mark)
     notices = [r for r in sent if "太快" in plain(r)]
     answers = [r for r in sent if r not in notices]
@@ -81,16 +79,15 @@ async def test_flood_from_one_user_is_answered_then_muted(bot, caplog):
 
 async def test_429_is_retried_after_retry_after(bot, caplog):
     bot.api.fail_next("sendMessage", error_code=429, retry_after=1)
-    t0 = time.perf_counter()
     _, first = await bot.private(BASES_ZH)
     second = await bot.api.wait_for("sendMessage", lambda r: r.ok and r.chat_id == READER_ID)
     assert first.response["error_code"] == 429
     assert first.response["parameters"] == {"retry_after": 1}
     assert first.params == second.params  # the same message, resent
-    assert second.received_at - first.received_at >= 1.0  # after retry_after
+    # after retry_after, not after some long backoff (loose: the machine may be busy)
+    assert 1.0 <= second.received_at - first.received_at < 10
     assert len(bot.api.sent(READER_ID)) == 2
     assert "66" in plain(second)
-    assert time.perf_counter() - t0 < 4
     assert_no_errors(caplog.records)
 
 
@@ -106,6 +103,7 @@ async def test_blocked_by_a_user_is_survived(bot, caplog):
     assert "66" in plain(reply)
     _, reply = await bot.private(BASES_ZH, user_id=blocked)  # unblocked again
     assert reply.ok
+    await bot.wait_handled(upd)  # its error handler has run
     assert any("forbidden" in r.getMessage().lower() for r in caplog.records)
     assert_no_errors(caplog.records)
 
@@ -113,10 +111,11 @@ async def test_blocked_by_a_user_is_survived(bot, caplog):
 async def test_rejected_message_is_survived(bot, caplog):
     caplog.set_level(logging.INFO)
     bot.api.fail_next("sendMessage", error_code=400)  # "can't parse entities"
-    _, attempt = await bot.private(BASES_ZH)
+    rejected, attempt = await bot.private(BASES_ZH)
     assert attempt.response["error_code"] == 400
     _, reply = await bot.private(BASES_ZH, user_id=READER_ID + 1)
     assert reply.ok and "66" in plain(reply)
+    await bot.wait_handled(rejected)  # its error handler has run
     assert any("rejected" in r.getMessage() for r in caplog.records)
     assert_no_errors(caplog.records)
 
@@ -137,16 +136,18 @@ async def test_server_errors_while_polling_are_survived(bot, caplog):
 
 async def test_a_slow_reply_does_not_hold_up_other_readers(bot):
     slow, fast = 7001, 7002
+    release = asyncio.Event()  # the slow reader's reply is held until the fast one is sent
     bot.api.fail_next(
-        "sendMessage", error_code=None, delay=1.0, match=lambda p: p.get("chat_id") == slow
+        "sendMessage", error_code=None, hold=release, match=lambda p: p.get("chat_id") == slow
     )
     mark = bot.api.mark()
     slow_update = bot.api.private_text(BASES_ZH, user_id=slow)
     fast_update = bot.api.private_text(BASES_ZH, user_id=fast)
     slow_reply = await bot.reply_to(slow_update, since=mark)
-    fast_reply = await bot.reply_to(fast_update, since=mark, timeout=0.9)
+    fast_reply = await bot.reply_to(fast_update, since=mark)
     assert fast_reply.ok  # answered while the slow reply was still in flight
     assert slow_reply.response is None
+    release.set()
     await bot.api.responded(slow_reply)
     assert slow_reply.ok
 
@@ -165,10 +166,15 @@ async def test_forged_and_stale_buttons_get_a_notice(bot, caplog):
         "ti:0:0",
         "a:" + "x" * 62,
         "\u202e",
+        "T:zh:extra",
+        "Tx",
+        "t:",
     ]
     mark = bot.api.mark()
+    presses = []
     for n, data in enumerate(forged):
         press = bot.api.callback_query(data, user_id=READER_ID + n)
+        presses.append(press)
         ack = await bot.api.wait_for(
             "answerCallbackQuery",
             lambda r, p=press: r.params["callback_query_id"] == p["callback_query"]["id"],
@@ -177,6 +183,7 @@ async def test_forged_and_stale_buttons_get_a_notice(bot, caplog):
         expected = ui_text("stale_button", "en") if data.endswith(":en") else notice
         assert ack.params.get("text") == expected, data
     # nothing was sent or edited for any of them
+    await bot.wait_handled(*presses)
     assert not bot.api.find("sendMessage", since=mark)
     assert not bot.api.find("editMessageText", since=mark)
     assert_no_errors(caplog.records)
@@ -200,6 +207,25 @@ async def test_buttons_on_old_inaccessible_messages_still_work(bot, caplog):
     assert_no_errors(caplog.records)
 
 
+async def test_button_data_without_a_language_still_works(bot, caplog):
+    """Data of the kind older buttons carry (no ``:lang`` suffix) reaches each kind's
+    handler and is answered in the reader's language."""
+    entry = bot.engine.ask(BASES_ZH).entry
+    section = bot.kb.article.section(entry.section_id)
+    mark = bot.api.mark()
+    press = bot.api.callback_query(f"a:{entry.id}")
+    answer = await bot.reply_to(press, since=mark)
+    assert "66" in plain(answer)
+    _, menu = await bot.private("/topics")
+    menu_id = bot.api.bot_message(menu)["message_id"]
+    for data, needle in ((f"t:{section.id}", section.title), ("T", bot.kb.article.title)):
+        mark = bot.api.mark()
+        bot.api.callback_query(data, message=bot.api.messages[(READER_ID, menu_id)])
+        edit = await bot.api.wait_for("editMessageText", since=mark)
+        assert needle in plain(edit), data
+    assert_no_errors(caplog.records)
+
+
 async def test_pressing_the_same_topic_twice(bot, caplog):
     _, menu = await bot.private("/topics")
     mark = bot.api.mark()
@@ -209,10 +235,11 @@ async def test_pressing_the_same_topic_twice(bot, caplog):
     edited = bot.api.messages[(READER_ID, stale_menu["message_id"])]
     # a second press of a section button on the already-edited message
     mark = bot.api.mark()
-    bot.api.callback_query(menu.buttons[0]["callback_data"], message=edited)
+    again = bot.api.callback_query(menu.buttons[0]["callback_data"], message=edited)
     retry = await bot.api.wait_for("editMessageText", since=mark)
     assert "not modified" in retry.response["description"]
     await bot.api.wait_for("answerCallbackQuery", since=mark)
+    await bot.wait_handled(again)
     _, reply = await bot.private(BASES_ZH)
     assert not bot.api.sent(READER_ID, since=mark)[:-1]  # nothing but the probe's answer
     assert reply.ok
@@ -228,7 +255,7 @@ async def test_edited_messages_and_channel_posts_are_ignored(bot_all_updates, ca
     await bot.assert_silent(edit, since=mark, probe=lambda: bot.api.private_text("你好"))
     mark = bot.api.mark()
     post = bot.api.channel_post(f"/ask {BASES_ZH}")
-    await bot.api.wait_served(post["update_id"])
+    await bot.wait_handled(post)
     _, reply = await bot.private("你好")
     assert not [
         r for r in bot.api.find(since=mark) if r.chat_id == post["channel_post"]["chat"]["id"]

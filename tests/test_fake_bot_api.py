@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from fake_bot_api import DEFAULT_TOKEN, FakeBotApi, check_html
+from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, check_html
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ async def api():
 
 @pytest.fixture
 async def client(api):
-    async with httpx.AsyncClient(base_url=f"{api.base_url}/bot{DEFAULT_TOKEN}", timeout=5) as c:
+    async with httpx.AsyncClient(base_url=f"{api.base_url}/bot{DEFAULT_TOKEN}", timeout=WAIT) as c:
         yield c
 
 
@@ -47,7 +47,7 @@ async def test_get_me_and_unknown_method(api, client):
 
 
 async def test_wrong_token_is_unauthorized(api):
-    async with httpx.AsyncClient(timeout=5) as c:
+    async with httpx.AsyncClient(timeout=WAIT) as c:
         resp = await c.post(f"{api.base_url}/bot1:wrong/getMe")
     assert resp.status_code == 401
     assert resp.json()["description"] == "Unauthorized"
@@ -64,7 +64,7 @@ async def test_send_message_form_json_and_query(api, client):
     assert msg["chat"] == {"id": 42, "type": "private", "first_name": "Reader"}
     assert msg["from"]["is_bot"] is True and msg["text"] == "66"
     assert msg["reply_markup"] == markup
-    req = await api.wait_for("sendMessage", timeout=1)
+    req = await api.wait_for("sendMessage")
     assert req.params["text"] == "66"  # a string parameter stays a string
     assert req.chat_id == 42 and req.buttons == [{"text": "A", "callback_data": "q:1"}]
     # JSON bodies and GET query strings are understood too
@@ -148,17 +148,19 @@ async def test_get_updates_long_poll_and_offset(api, client):
     t0 = time.monotonic()
     resp = await call(client, "getUpdates", timeout=0.3)
     assert resp.json() == {"ok": True, "result": []}
-    assert 0.25 < time.monotonic() - t0 < 2
+    assert 0.25 < time.monotonic() - t0 < WAIT  # it waited (the upper bound is loose)
 
-    async def later():
-        await asyncio.sleep(0.1)
+    mark = api.mark()
+
+    async def later():  # an update arrives while the long poll waits
+        await api.wait_for("getUpdates", since=mark)
         api.private_text("你好", user_id=9)
 
     task = asyncio.create_task(later())
     t0 = time.monotonic()
-    resp = await call(client, "getUpdates", timeout=5)
+    resp = await call(client, "getUpdates", timeout=WAIT / 2)
     await task
-    assert time.monotonic() - t0 < 2  # returned as soon as the update arrived
+    assert time.monotonic() - t0 < WAIT / 2  # returned when the update came, not at its timeout
     updates = resp.json()["result"]
     assert [u["message"]["text"] for u in updates] == ["你好"]
     first = updates[0]["update_id"]
@@ -169,7 +171,7 @@ async def test_get_updates_long_poll_and_offset(api, client):
     assert [u["update_id"] for u in resp.json()["result"]] == [first, first + 1]
     resp = await call(client, "getUpdates", offset=first + 1, timeout=0, limit=1)
     assert [u["update_id"] for u in resp.json()["result"]] == [first + 1]
-    await api.wait_confirmed(first, timeout=0.1)
+    await api.wait_confirmed(first)
     resp = await call(client, "getUpdates", offset=first + 2, timeout=0)
     assert resp.json()["result"] == []
 

@@ -20,7 +20,7 @@ from e2e_support import (
     shared_engine,
     stop_app,
 )
-from fake_bot_api import FakeBotApi, deliver_headers
+from fake_bot_api import WAIT, FakeBotApi, deliver_headers
 
 SECRET = "s3cr3t-Token_for-tests"
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
@@ -94,7 +94,7 @@ async def test_set_webhook_registers_url_and_secret(hook):
 
 async def test_requests_without_the_right_secret_are_rejected(hook, caplog):
     api, _, url = hook
-    async with httpx.AsyncClient(timeout=5) as client:
+    async with httpx.AsyncClient(timeout=WAIT) as client:
         no_header = await client.post(
             url, content=update_json(api, BASES_ZH, 1), headers=deliver_headers(None)
         )
@@ -126,7 +126,7 @@ async def test_requests_without_the_right_secret_are_rejected(hook, caplog):
 
 async def test_malformed_body_is_refused_and_the_bot_goes_on(hook):
     api, _, url = hook
-    async with httpx.AsyncClient(timeout=5) as client:
+    async with httpx.AsyncClient(timeout=WAIT) as client:
         # python-telegram-bot answers 500 to non-JSON (only reachable with the secret)
         bad = await client.post(url, content=b"{not json", headers=deliver_headers(SECRET))
         assert bad.status_code in (400, 500)

@@ -1,4 +1,8 @@
-"""Admin commands: /reload, /stats and /unanswered (refused for everyone else)."""
+"""Admin commands: /reload, /stats and /unanswered, and the refusal everyone else gets.
+
+``bot.telegram.app`` registers the commands' handlers behind the admin filter
+(:func:`bot.telegram.access.admin_filter`), and :func:`on_refused` for anyone else.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,12 @@ from bot.knowledge import KnowledgeError
 from bot.model import Lang
 from bot.stats import Counts, Unanswered
 from bot.telegram import render
+from bot.telegram.context import Context
 from bot.telegram.handlers import (
-    Context,
-    admin_only,
-    engine_of,
     guarded,
     is_group,
     respond,
     respond_text,
-    store_of,
     user_lang,
 )
 from bot.telegram.render import Block, Reply, Span
@@ -31,6 +32,14 @@ from bot.telegram.texts import plain, t
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30  # of a failed reload
+
+
+@guarded
+async def on_refused(update: Update, context: Context) -> None:
+    """An admin command from someone who is not an admin (private chats and groups alike)."""
+    user = update.effective_user
+    log.info("refused admin command from user=%s", user.id if user else None)
+    await respond_text(update, context, t("not_admin", user_lang(update)))
 
 
 async def reload_knowledge(engine: Engine) -> ReloadSummary:
@@ -80,11 +89,10 @@ def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> l
 
 
 @guarded
-@admin_only
 async def on_reload(update: Update, context: Context) -> None:
     """/reload: validate and swap the knowledge base; report the changes or the problems."""
     lang = user_lang(update)
-    engine = engine_of(context)
+    engine = context.bot_data.engine
     try:
         summary = await reload_knowledge(engine)
     except KnowledgeError as exc:
@@ -113,11 +121,11 @@ def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
 
 
 @guarded
-@admin_only
 async def on_stats(update: Update, context: Context) -> None:
     """/stats: questions answered / ambiguous / unanswered, since start and in total."""
-    counts = await store_of(context).counts()
-    await respond_text(update, context, stats_html(counts, engine_of(context), user_lang(update)))
+    data = context.bot_data
+    counts = await data.store.counts()
+    await respond_text(update, context, stats_html(counts, data.engine, user_lang(update)))
 
 
 def _when(moment: datetime) -> str:
@@ -144,7 +152,6 @@ def _int_arg(value: str, low: int, high: int) -> int | None:
 
 
 @guarded
-@admin_only
 async def on_unanswered(update: Update, context: Context) -> None:
     """/unanswered [count] [days]: the most frequent recent questions the bot could not
     answer (private chats only: question texts are not shown in groups)."""
@@ -163,7 +170,7 @@ async def on_unanswered(update: Update, context: Context) -> None:
             await respond_text(update, context, t("unanswered_usage", lang))
             return
         limit, days = parsed  # type: ignore[assignment]
-    store = store_of(context)
+    store = context.bot_data.store
     top = await store.top_unanswered(limit, days, ("no_match",))
     unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
     blocks = unanswered_blocks(top, unclear, days, lang)

@@ -2,8 +2,8 @@
 
 ``build_application`` is what ``citebot run`` uses and what the end-to-end tests drive
 against a fake Bot API server (``TELEGRAM_API_BASE_URL``): every request goes through
-``base_url``. What the handlers share sits in ``app.bot_data``: ``settings``, ``engine``,
-``store`` and ``flood``.
+``base_url``. What the handlers share sits in ``app.bot_data``, a typed
+:class:`~bot.telegram.context.BotData` (settings, engine, store, flood guards, username).
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    LinkPreviewOptions,
 )
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -33,8 +35,9 @@ from telegram.ext import (
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.stats import StatsStore
-from bot.telegram import admin, handlers
-from bot.telegram.access import ADMIN_COMMANDS
+from bot.telegram import admin, callbacks, handlers
+from bot.telegram.access import ADMIN_COMMANDS, admin_filter
+from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.texts import COMMANDS
@@ -50,6 +53,12 @@ PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "help")
 GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "help")
 
 _DEFAULT: Any = object()
+
+# Every message the bot sends or edits is HTML (``render`` escapes what it echoes) and has no
+# link preview: PTB fills both into each sendMessage/editMessageText request.
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
 
 # New messages only: edited messages, channel posts and other kinds reach no handler.
 NEW = filters.UpdateType.MESSAGE
@@ -79,7 +88,7 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
     flood: FloodGuard | None = None,
     button_flood: FloodGuard | None = None,
-) -> Application:
+) -> App:
     """The bot's Application, wired to ``settings.api_base_url``.
 
     ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
@@ -94,27 +103,26 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.api_base_url}/bot")
         .base_file_url(f"{settings.api_base_url}/file/bot")
+        .defaults(DEFAULTS)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
-    app = builder.build()
-    app.bot_data.update(
-        settings=settings,
-        engine=engine,
-        store=store,
-        flood=flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW),
-        button_flood=(
-            button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
-        ),
+    app: App = builder.build()
+    data = app.bot_data
+    data.settings, data.engine, data.store = settings, engine, store
+    data.flood = flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW)
+    data.button_flood = (
+        button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
     )
     add_handlers(app)
     return app
 
 
-def add_handlers(app: Application) -> None:
+def add_handlers(app: App) -> None:
     """Register every handler and the global error handler."""
     command = {
         "start": handlers.on_start,
@@ -123,13 +131,20 @@ def add_handlers(app: Application) -> None:
         "source": handlers.on_source,
         "privacy": handlers.on_privacy,
         "ask": handlers.on_ask,
-        "reload": admin.on_reload,
-        "stats": admin.on_stats,
-        "unanswered": admin.on_unanswered,
     }
     for name, callback in command.items():
         # CommandHandler accepts /name and /name@ThisBot, and ignores /name@OtherBot.
         app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS))
+    # The admin gate: admin commands run only for admins; anyone else gets the refusal.
+    admins = admin_filter(app.bot_data.settings)
+    admin_command = {
+        "reload": admin.on_reload,
+        "stats": admin.on_stats,
+        "unanswered": admin.on_unanswered,
+    }
+    for name, callback in admin_command.items():
+        app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS & admins))
+    app.add_handler(CommandHandler(tuple(admin_command), admin.on_refused, filters=NEW & CHATS))
     app.add_handler(MessageHandler(NEW & CHATS & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(
         MessageHandler(
@@ -137,7 +152,15 @@ def add_handlers(app: Application) -> None:
         )
     )
     app.add_handler(MessageHandler(NEW & filters.ChatType.PRIVATE & MEDIA, handlers.on_media))
-    app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    # One handler per kind of button, chosen by the data's prefix; anything else (forged or
+    # retired data) reaches the last one, which answers with a polite notice.
+    for callback, pattern in (
+        (handlers.on_entry_button, callbacks.ENTRY_PATTERN),
+        (handlers.on_section_button, callbacks.SECTION_PATTERN),
+        (handlers.on_sections_button, callbacks.SECTIONS_PATTERN),
+    ):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
     app.add_error_handler(handlers.on_error)
 
 
@@ -145,11 +168,11 @@ def _commands(names: tuple[str, ...], lang: str) -> list[BotCommand]:
     return [BotCommand(name, COMMANDS[name][lang]) for name in names]  # type: ignore[index]
 
 
-async def set_commands(app: Application) -> None:
+async def set_commands(app: App) -> None:
     """The command menu, per scope (private chats, groups, each admin's private chat) and
     language (English by default, Chinese for ``zh`` clients). Failures are logged only:
     an admin who never opened a chat with the bot makes Telegram answer "chat not found"."""
-    settings: Settings = app.bot_data["settings"]
+    settings = app.bot_data.settings
     plans: list[tuple[BotCommandScope, tuple[str, ...]]] = [
         (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
@@ -168,16 +191,15 @@ async def set_commands(app: Application) -> None:
                 log.warning("could not set the %s command menu (%s): %s", scope.type, lang, exc)
 
 
-async def post_init(app: Application) -> None:
+async def post_init(app: App) -> None:
     """After ``initialize()`` (which fetched the bot with getMe): remember the username and
     set the command menu. ``run_polling``/``run_webhook`` call this; tests may too."""
-    app.bot_data["username"] = app.bot.username
+    app.bot_data.username = app.bot.username
     log.info("bot @%s ready", app.bot.username)
     await set_commands(app)
 
 
-async def post_shutdown(app: Application) -> None:
+async def post_shutdown(app: App) -> None:
     """Flush and close the statistics (in-flight handlers have finished by now)."""
-    store: StatsStore = app.bot_data["store"]
-    await store.aclose()
+    await app.bot_data.store.aclose()
     log.info("statistics flushed")

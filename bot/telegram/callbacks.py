@@ -7,12 +7,16 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
 - ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
 - ``T:<lang>`` back to the list of sections.
 
-Anything else, or data pointing at nothing, parses/resolves to ``None``: the caller then
-shows a polite notice. Data comes from users and is never trusted.
+Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
+(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``); data matching none of them
+goes to a fallback handler. Data that is malformed or points at nothing parses/resolves to
+``None``: the handler then shows a polite notice. Data comes from users and is never
+trusted. These formats are what buttons already in readers' chats carry: keep parsing them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +26,11 @@ MAX_BYTES = 64
 VERSION_CHARS = 8
 
 Kind = Literal["entry", "section", "sections"]
+
+# The prefix of each kind's data (matched at the start, as CallbackQueryHandler does).
+ENTRY_PATTERN = re.compile(r"ai?:")
+SECTION_PATTERN = re.compile(r"ti?:")
+SECTIONS_PATTERN = re.compile(r"T(?::|$)")
 
 
 @dataclass(frozen=True, slots=True)

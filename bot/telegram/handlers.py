@@ -1,9 +1,9 @@
 """Telegram update handlers: questions, reader commands, buttons, errors (admin commands
 are in :mod:`bot.telegram.admin`).
 
-Everything the handlers need lives in ``context.bot_data`` (see
-:func:`bot.telegram.app.build_application`): ``settings``, ``engine``, ``store``, ``flood``
-and ``button_flood``. Handlers are registered for new messages only
+Everything the handlers need lives in ``context.bot_data``, a typed
+:class:`~bot.telegram.context.BotData` (``settings``, ``engine``, ``store``, ``flood`` and
+``button_flood``; see :mod:`bot.telegram.context`). Handlers are registered for new messages only
 (``filters.UpdateType.MESSAGE``), so an edited message never re-runs anything, and channel
 posts and other update kinds reach no handler.
 """
@@ -19,22 +19,18 @@ from functools import wraps
 from telegram import (
     CallbackQuery,
     Chat,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.engine import Engine
 from bot.model import Lang
-from bot.settings import Settings
-from bot.stats import StatsStore
 from bot.telegram import callbacks, render
 from bot.telegram.access import is_admin
+from bot.telegram.callbacks import Callback
+from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
 from bot.telegram.render import Reply
 from bot.telegram.texts import plain, t, ui_lang
@@ -42,25 +38,11 @@ from bot.telegram.texts import plain, t, ui_lang
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer messages get a polite "too long"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable[None]]
 
 
 # ---------------------------------------------------------------------------- plumbing
-
-
-def settings_of(context: Context) -> Settings:
-    return context.bot_data["settings"]
-
-
-def engine_of(context: Context) -> Engine:
-    return context.bot_data["engine"]
-
-
-def store_of(context: Context) -> StatsStore:
-    return context.bot_data["store"]
 
 
 def user_lang(update: Update) -> Lang:
@@ -90,8 +72,6 @@ async def send(
             await context.bot.send_message(
                 chat_id=chat_id,
                 text=text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True)
                     if reply_to is not None and i == 0
@@ -131,8 +111,9 @@ async def admit(update: Update, context: Context) -> bool:
     """Flood guard: True to go ahead; on the first message of a burst, send one notice."""
     user = update.effective_user
     key = user.id if user else (update.effective_chat.id if update.effective_chat else 0)
-    guard = "button_flood" if update.callback_query is not None else "flood"
-    verdict = context.bot_data[guard].check(key)
+    data = context.bot_data
+    guard = data.button_flood if update.callback_query is not None else data.flood
+    verdict = guard.check(key)
     if verdict is Verdict.ALLOW:
         return True
     if verdict is Verdict.NOTIFY:
@@ -157,27 +138,13 @@ async def ack(query: CallbackQuery, notice: str | None = None) -> None:
 
 
 def guarded(handler: Handler) -> Handler:
-    """Apply the flood guard before ``handler``."""
+    """Apply the flood guard before ``handler`` (every handler but ``on_text``, which
+    counts only the messages meant for the bot)."""
 
     @wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
         if await admit(update, context):
             await handler(update, context)
-
-    return wrapper
-
-
-def admin_only(handler: Handler) -> Handler:
-    """Refuse (with a reply, in private chats and groups alike) unless the sender is an admin."""
-
-    @wraps(handler)
-    async def wrapper(update: Update, context: Context) -> None:
-        user = update.effective_user
-        if not is_admin(user.id if user else None, settings_of(context)):
-            log.info("refused admin command from user=%s", user.id if user else None)
-            await respond_text(update, context, t("not_admin", user_lang(update)))
-            return
-        await handler(update, context)
 
     return wrapper
 
@@ -197,7 +164,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
             update, context, t("too_long", user_lang(update), limit=MAX_QUESTION_CHARS)
         )
         return
-    engine = engine_of(context)
+    engine = context.bot_data.engine
     result = engine.ask(question)
     reply = render.result_reply(result, engine.kb)
     user = update.effective_user
@@ -213,7 +180,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     # Count first (so /stats right after the answer sees it), write in the store's thread.
     status = "smalltalk" if result.smalltalk else result.status
     try:
-        written = store_of(context).record_nowait(
+        written = context.bot_data.store.record_nowait(
             status, result.lang, None if result.smalltalk else question
         )
     except RuntimeError:  # the store is closed: shutting down
@@ -296,16 +263,16 @@ async def on_ask(update: Update, context: Context) -> None:
     await answer_question(update, context, command_argument(message))
 
 
+@guarded
 async def on_media(update: Update, context: Context) -> None:
     """Stickers, photos, voice… in a private chat: a hint (groups: no handler, silence)."""
-    if await admit(update, context):
-        await respond_text(update, context, t("media_hint", user_lang(update)))
+    await respond_text(update, context, t("media_hint", user_lang(update)))
 
 
+@guarded
 async def on_unknown_command(update: Update, context: Context) -> None:
     """An unknown /command in a private chat."""
-    if await admit(update, context):
-        await respond_text(update, context, t("unknown_command", user_lang(update)))
+    await respond_text(update, context, t("unknown_command", user_lang(update)))
 
 
 # ---------------------------------------------------------------------------- reader commands
@@ -315,7 +282,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
 async def on_start(update: Update, context: Context) -> None:
     lang = user_lang(update)
     reply = render.start_reply(
-        engine_of(context).kb,
+        context.bot_data.engine.kb,
         lang,
         group=is_group(update.effective_chat),
         username=context.bot.username or "",
@@ -328,19 +295,21 @@ async def on_help(update: Update, context: Context) -> None:
     lang = user_lang(update)
     text = t("help", lang, username=context.bot.username or "")
     user = update.effective_user
-    if is_admin(user.id if user else None, settings_of(context)):
+    if is_admin(user.id if user else None, context.bot_data.settings):
         text += "\n\n" + t("help_admin", lang)
     await respond_text(update, context, text)
 
 
 @guarded
 async def on_topics(update: Update, context: Context) -> None:
-    await respond(update, context, render.sections_reply(engine_of(context).kb, user_lang(update)))
+    kb = context.bot_data.engine.kb
+    await respond(update, context, render.sections_reply(kb, user_lang(update)))
 
 
 @guarded
 async def on_source(update: Update, context: Context) -> None:
-    await respond(update, context, render.source_reply(engine_of(context).kb, user_lang(update)))
+    kb = context.bot_data.engine.kb
+    await respond(update, context, render.source_reply(kb, user_lang(update)))
 
 
 @guarded
@@ -351,47 +320,80 @@ async def on_privacy(update: Update, context: Context) -> None:
 # ---------------------------------------------------------------------------- buttons
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    """A button press: answer an entry, or browse sections. Forged, malformed or stale
-    data gets a polite notice; every press is acknowledged (answerCallbackQuery)."""
+def _pressed(update: Update, kind: callbacks.Kind) -> tuple[CallbackQuery, Callback | None, Lang]:
+    """The pressed button's query, its data parsed (``None`` unless well-formed data of
+    ``kind``) and the language to answer in (the data's, else the user's)."""
     query = update.callback_query
-    if query is None or not await admit(update, context):
-        return
-    kb = engine_of(context).kb
+    assert query is not None  # only CallbackQueryHandlers call this
     cb = callbacks.parse(query.data)
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
-    if cb is None:
+    if cb is None or cb.kind != kind:
         log.info("malformed callback data from user=%s", query.from_user.id)
-        await ack(query, plain("stale_button", lang))
+        return query, None, lang
+    return query, cb, lang
+
+
+async def _stale(query: CallbackQuery, lang: Lang) -> None:
+    await ack(query, plain("stale_button", lang))
+
+
+@guarded
+async def on_entry_button(update: Update, context: Context) -> None:
+    """An entry's button (``a:``/``ai:``): acknowledge, then answer the entry as a reply to
+    the message that carried the button. Stale or forged data gets a polite notice."""
+    query, cb, lang = _pressed(update, "entry")
+    kb = context.bot_data.engine.kb
+    entry = callbacks.resolve_entry(cb, kb) if cb else None
+    if entry is None:
+        await _stale(query, lang)
         return
-    if cb.kind == "entry":
-        entry = callbacks.resolve_entry(cb, kb)
-        if entry is None:
-            await ack(query, plain("stale_button", lang))
-            return
-        await ack(query)
-        message = query.message
-        if message is None:  # no message to reply to: answer in a private chat
-            await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
-            return
-        await send(
-            context,
-            message.chat.id,
-            render.answer_reply(entry, kb, lang),
-            reply_to=message.message_id,
-            thread_id=_thread_of(message) if isinstance(message, Message) else None,
-        )
+    await ack(query)
+    message = query.message
+    if message is None:  # no message to reply to: answer in a private chat
+        await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
         return
-    if cb.kind == "section":
-        section = callbacks.resolve_section(cb, kb)
-        reply = render.section_reply(section.id, kb, lang) if section else None
-    else:
-        reply = render.sections_reply(kb, lang)
+    await send(
+        context,
+        message.chat.id,
+        render.answer_reply(entry, kb, lang),
+        reply_to=message.message_id,
+        thread_id=_thread_of(message) if isinstance(message, Message) else None,
+    )
+
+
+@guarded
+async def on_section_button(update: Update, context: Context) -> None:
+    """A section's button (``t:``/``ti:``): show that section's entries in place."""
+    query, cb, lang = _pressed(update, "section")
+    kb = context.bot_data.engine.kb
+    section = callbacks.resolve_section(cb, kb) if cb else None
+    reply = render.section_reply(section.id, kb, lang) if section else None
     if reply is None:
-        await ack(query, plain("stale_button", lang))
+        await _stale(query, lang)
         return
     await ack(query)
     await _show(update, context, reply)
+
+
+@guarded
+async def on_sections_button(update: Update, context: Context) -> None:
+    """The back button (``T``): show the list of sections in place."""
+    query, cb, lang = _pressed(update, "sections")
+    if cb is None:
+        await _stale(query, lang)
+        return
+    await ack(query)
+    await _show(update, context, render.sections_reply(context.bot_data.engine.kb, lang))
+
+
+@guarded
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """Data of no known kind (forged, or of a format the bot no longer makes): a polite
+    notice, nothing else."""
+    query = update.callback_query
+    assert query is not None
+    log.info("unknown callback data from user=%s", query.from_user.id)
+    await _stale(query, user_lang(update))
 
 
 async def _show(update: Update, context: Context, reply: Reply) -> None:
@@ -403,9 +405,7 @@ async def _show(update: Update, context: Context, reply: Reply) -> None:
         try:
             await query.edit_message_text(
                 reply.messages[0],
-                parse_mode=ParseMode.HTML,
                 reply_markup=reply.markup,
-                link_preview_options=NO_PREVIEW,
             )
             return
         except BadRequest as exc:

@@ -17,13 +17,16 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application
 
 from bot.settings import Settings, SettingsError
 from bot.telegram.logsetup import configure_logging
+
+if TYPE_CHECKING:  # the engine and the Telegram layer are imported once settings are valid
+    from bot.telegram.context import App
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +152,12 @@ async def _token_accepted(settings: Settings) -> bool:
     return True
 
 
-def _install_sighup(app: Application) -> None:
+def _install_sighup(app: App) -> None:
     """SIGHUP → the same reload as /reload, run as an application task (so a stop waits
     for it). Installed from ``post_init``, once the event loop runs."""
     previous = app.post_init
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: App) -> None:
         if previous is not None:
             await previous(application)
         loop = asyncio.get_running_loop()
@@ -166,7 +169,7 @@ def _install_sighup(app: Application) -> None:
     app.post_init = post_init
 
 
-def _install_self_check(app: Application, settings: Settings) -> None:
+def _install_self_check(app: App, settings: Settings) -> None:
     """Once the bot runs, check the live base in a child process (unless this version was
     checked before); collisions are logged and sent to the admins. A stop cancels it."""
     from bot.selfcheck import CheckReport
@@ -177,33 +180,30 @@ def _install_self_check(app: Application, settings: Settings) -> None:
     async def report(result: CheckReport) -> None:
         await tell_admins(app.bot, settings.admin_ids, result)
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: App) -> None:
         if previous_init is not None:
             await previous_init(application)
-        checks = BackgroundCheck(application.bot_data["engine"], report)
-        application.bot_data["checks"] = checks
-        checks.start()
+        application.bot_data.checks = BackgroundCheck(application.bot_data.engine, report)
+        application.bot_data.checks.start()
 
-    async def post_stop(application: Application) -> None:
-        checks = application.bot_data.get("checks")
-        if checks is not None:
-            await checks.stop()
+    async def post_stop(application: App) -> None:
+        if application.bot_data.checks is not None:
+            await application.bot_data.checks.stop()
         if previous_stop is not None:
             await previous_stop(application)
 
     app.post_init, app.post_stop = post_init, post_stop
 
 
-async def _reload_on_signal(app: Application) -> None:
+async def _reload_on_signal(app: App) -> None:
     from bot.knowledge import KnowledgeError
     from bot.telegram.admin import reload_knowledge
 
     log.info("SIGHUP: reloading the knowledge base")
     try:
-        await reload_knowledge(app.bot_data["engine"])
-        checks = app.bot_data.get("checks")
-        if checks is not None:
-            checks.start()
+        await reload_knowledge(app.bot_data.engine)
+        if app.bot_data.checks is not None:
+            app.bot_data.checks.start()
     except KnowledgeError as exc:
         log.error(
             "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",

@@ -1,0 +1,47 @@
+"""The handlers' typed context: ``context.bot_data`` is a :class:`BotData`, not a dict.
+
+``build_application`` passes :data:`CONTEXT_TYPES` to PTB, so every handler (and the error
+handler) gets a :class:`Context` whose ``bot_data`` holds what the handlers share: the
+settings, the engine, the statistics store and the two flood guards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.stats import StatsStore
+from bot.telegram.checks import BackgroundCheck
+from bot.telegram.flood import FloodGuard
+
+
+@dataclass(eq=False, repr=False)
+class BotData:
+    """What every handler shares (``context.bot_data``, ``app.bot_data``).
+
+    PTB creates it without arguments when the Application is built (``ContextTypes``
+    requires that); :func:`bot.telegram.app.build_application` then sets every field before
+    the first update, and ``post_init`` sets ``username`` once getMe has answered.
+    """
+
+    settings: Settings = field(init=False)
+    engine: Engine = field(init=False)  # its ``kb`` is swapped atomically by /reload
+    store: StatsStore = field(init=False)
+    flood: FloodGuard = field(init=False)  # messages per user
+    button_flood: FloodGuard = field(init=False)  # button presses per user
+    username: str | None = None  # the bot's @username, without the @
+    checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The ``context`` argument of every handler: ``context.bot_data`` is a :class:`BotData`."""
+
+
+CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)
+
+# The Application type that goes with it (for annotations).
+App = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
