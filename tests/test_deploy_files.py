@@ -6,7 +6,6 @@ compose file and systemd unit keep their essential properties."""
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from pathlib import Path
 
 import yaml
@@ -41,7 +40,7 @@ def test_matching_variables_documented_with_their_defaults():
     from bot.matcher import MatchConfig
 
     docs = documented()
-    for f in fields(MatchConfig):
+    for f in MatchConfig.env_fields():
         name = f"CITEBOT_{f.name.upper()}"
         assert name in docs, f"{name} is not documented in deploy/citebot.env.example"
         assert float(docs[name]) == float(f.default), f"{name}: documented {docs[name]}"

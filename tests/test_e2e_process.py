@@ -289,38 +289,24 @@ async def test_run_webhook_process(tmp_path):
     assert secret not in err + out and DEFAULT_TOKEN.split(":")[1] not in err + out
 
 
-async def _read_until(proc: asyncio.subprocess.Process, needle: str, timeout: float) -> str:
-    """The process's log up to the first line containing ``needle``."""
-    assert proc.stderr is not None
-    seen: list[str] = []
-    async with asyncio.timeout(timeout):
-        while not seen or needle not in seen[-1]:
-            line = await proc.stderr.readline()
-            assert line, "the log ended before: " + needle + "\n" + "".join(seen)
-            seen.append(line.decode())
-    return "".join(seen)
-
-
 async def _run_until_checked(tmp_path: Path, env: dict[str, str], api: FakeBotApi) -> str:
     """Start the bot, have it answer, wait until the self-check result is logged, stop it;
     return its log."""
-    proc = await spawn(tmp_path, env)
+    stderr = Stderr(await spawn(tmp_path, env))
     try:
-        await _wait_polling(api, proc, timeout=30)
+        await _wait_polling(api, stderr)
         mark = api.mark()
         api.private_text(BASES_ZH)
-        reply = await api.wait_for("sendMessage", since=mark, timeout=30)
+        reply = await api.wait_for("sendMessage", since=mark)
         assert "66" in plain(reply)  # answering does not wait for the check
         # a full check in a child process at low priority: a generous ceiling
-        log = await _read_until(proc, "self-check", timeout=120)
-        if "checking every stored question" in log.splitlines()[-1]:
-            log += await _read_until(proc, "self-check", timeout=120)
+        await stderr.wait_line("self-check passed", "was checked before", timeout=4 * WAIT)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-    code, _, err = await finish(proc, timeout=60)
+        if stderr.proc.returncode is None:
+            stderr.proc.send_signal(signal.SIGTERM)
+    code, _, err = await stderr.finish()
     assert code == 0 and "Traceback" not in err, err
-    return log + err
+    return err
 
 
 async def test_the_self_check_runs_in_the_background_once_per_version(tmp_path):
@@ -362,14 +348,16 @@ async def test_a_base_whose_questions_collide_is_reported_to_the_admins(tmp_path
             CITEBOT_KNOWLEDGE_DIR=str(knowledge),
             CITEBOT_ADMIN_IDS=str(ADMIN_ID),
         )
-        proc = await spawn(tmp_path, env)
+        stderr = Stderr(await spawn(tmp_path, env))
         try:
-            await _wait_polling(api, proc, timeout=30)
-            report = await api.wait_for("sendMessage", lambda r: r.chat_id == ADMIN_ID, timeout=120)
+            await _wait_polling(api, stderr)
+            report = await api.wait_for(
+                "sendMessage", lambda r: r.chat_id == ADMIN_ID, timeout=4 * WAIT
+            )
         finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-        code, _, err = await finish(proc, timeout=60)
+            if stderr.proc.returncode is None:
+                stderr.proc.send_signal(signal.SIGTERM)
+        code, _, err = await stderr.finish()
     assert code == 0, err
     assert "Self-check found problems" in plain(report)
     assert f"{hotline.source_file}:" in plain(report) and stolen in plain(report)

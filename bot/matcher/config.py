@@ -4,8 +4,9 @@ environment) and the weights behind the scores (``Weights``, set in code only)."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from types import MappingProxyType
+from typing import Any
 
 # Score factor of each guard (``bot.matcher.guards``) when a candidate's answer does not
 # state what the question asks; a graded guard (``words``) scales between 1 and this.
@@ -81,11 +82,14 @@ class MatchConfig:
     weights: Weights = field(default_factory=Weights)
 
     @classmethod
+    def env_fields(cls) -> list[Field[Any]]:
+        """The fields set by environment variables: every one but ``weights``."""
+        return [f for f in fields(cls) if f.name != "weights"]
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str]) -> MatchConfig:
         values: dict[str, float | int] = {}
-        for f in fields(cls):
-            if f.name == "weights":
-                continue
+        for f in cls.env_fields():
             raw = env.get(f"CITEBOT_{f.name.upper()}")
             if raw is None or raw.strip() == "":
                 continue
