@@ -92,13 +92,15 @@ class _State:
     ask: Callable[[str], MatchResult]  # ``answer`` with this ranker, remembering recent ones
 
     @classmethod
-    def of(cls, kb: KnowledgeBase, config: MatchConfig, factory: RankerFactory) -> _State:
+    def of(
+        cls, kb: KnowledgeBase, config: MatchConfig, factory: RankerFactory, remember: int
+    ) -> _State:
         ranker = factory(kb, config)
 
         def ask(question: str) -> MatchResult:
             return answer(question, ranker)
 
-        return cls(kb, ranker, lru_cache(maxsize=REMEMBERED_ANSWERS)(ask))
+        return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask)
 
 
 class Engine:
@@ -111,11 +113,15 @@ class Engine:
         *,
         ranker: RankerFactory = Matcher,
         cache: CheckCache | None = None,
+        remember: int = REMEMBERED_ANSWERS,
     ) -> None:
+        """``ranker(kb, config)`` makes the matcher; ``cache`` keeps full self-checks by
+        version; ``remember`` is how many recent answers are kept (0: none)."""
         self.directory = Path(directory)
         self.config = config or MatchConfig()
         self.ranker_factory = ranker
         self.cache = cache
+        self.remember = remember
         self._reload_lock = threading.Lock()
         self._state = self._build(load_knowledge(self.directory))  # raises KnowledgeError
 
@@ -133,12 +139,13 @@ class Engine:
         engine.config = config or MatchConfig()
         engine.ranker_factory = ranker
         engine.cache = None
+        engine.remember = REMEMBERED_ANSWERS
         engine._reload_lock = threading.Lock()
         engine._state = engine._build(kb)
         return engine
 
     def _build(self, kb: KnowledgeBase) -> _State:
-        return _State.of(kb, self.config, self.ranker_factory)
+        return _State.of(kb, self.config, self.ranker_factory, self.remember)
 
     @property
     def kb(self) -> KnowledgeBase:
