@@ -265,6 +265,7 @@ async def run_bot(
 
     from bot.engine import Engine
     from bot.matcher import MatchConfig
+    from bot.selfcheck import CheckCache
     from bot.settings import Settings
     from bot.stats import StatsStore
     from bot.telegram import runner
@@ -280,8 +281,9 @@ async def run_bot(
         settings = Settings.from_env(environment)
         if knowledge_dir is None and not env:
             engine = shared_engine()
-        else:
-            engine = Engine(settings.knowledge_dir, MatchConfig.from_env(environment))
+        else:  # as `citebot run` builds it: full self-checks recorded in the data directory
+            cache = CheckCache(settings.data_dir / runner.SELF_CHECK_FILE)
+            engine = Engine(settings.knowledge_dir, MatchConfig.from_env(environment), cache=cache)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = StatsStore(settings.stats_path)
         app = build_application(settings, engine, store, **build_kwargs)

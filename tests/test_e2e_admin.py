@@ -6,6 +6,7 @@ import re
 
 import pytest
 from e2e_support import ADMIN_ID, READER_ID, blockquotes, copy_knowledge, plain, run_bot
+from fake_bot_api import WAIT, Request
 
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
 NEW_VARIANT = "港城一共建了几处爱国主义教育基地呀"
@@ -54,34 +55,53 @@ def break_base(bot) -> list[str]:
     return [f"{p.file}:{p.line}" for p in err.value.problems]
 
 
+async def reload(bot, **kw) -> tuple[Request, Request]:
+    """/reload from an admin: the acknowledgement, sent at once, and the result."""
+    upd, ack = await bot.private("/reload", user_id=ADMIN_ID, **kw)
+    result = await bot.reply_to(upd, since=ack.index + 1)
+    return ack, result
+
+
 async def test_reload_good_changed_and_broken_base(bot):
     kb0 = bot.kb
     entry_id = bot.engine.ask(BASES_ZH).entry.id
 
     # 1. unchanged base
-    _, reply = await bot.private("/reload", user_id=ADMIN_ID)
+    ack, reply = await reload(bot)
+    assert "正在重新加载" in plain(ack)
+    assert any(r.params.get("action") == "typing" for r in bot.api.find("sendChatAction"))
     text = plain(reply)
     assert "知识库已重新加载" in text
     assert f"条目:{len(kb0.entries)}" in text
     assert f"版本:{kb0.version}(原 {kb0.version})" in text
     assert reply.text.count("<code>") == 2  # versions are set in code
+    assert "自检" not in text  # nothing changed: nothing to check
 
-    # 2. an editor adds a question variant: the reload reports the changed entry
+    # 2. an editor adds a question variant: the reload reports the changed entry, what it
+    # checked before the swap, and the full self-check follows
     add_variant(bot, entry_id, NEW_VARIANT)
-    _, reply = await bot.private("/reload", user_id=ADMIN_ID)
+    _, reply = await reload(bot)
     text = plain(reply)
     new_version = bot.engine.kb.version
     assert new_version != kb0.version
     assert f"版本:{new_version}(原 {kb0.version})" in text
     assert re.search(rf"修改:.*{re.escape(entry_id)}", text)
     assert "新增:无" in text and "删除:无" in text
+    assert re.search(r"已检查受修改影响的 \d+ 个已存问题", text)
+    assert "全面自检正在后台进行" in text
     _, answer = await bot.private(NEW_VARIANT)
     assert "66" in plain(answer)
+    full = await bot.api.wait_for(
+        "sendMessage",
+        lambda r: r.chat_id == ADMIN_ID and plain(r).startswith("自检"),
+        timeout=4 * WAIT,  # a full check in a child process at low priority
+    )
+    assert "自检通过" in plain(full) and new_version in plain(full)
 
     # 3. a broken base: every problem listed as file:line, the old base keeps serving
     problems = break_base(bot)
     assert len(problems) >= 2
-    _, reply = await bot.private("/reload", user_id=ADMIN_ID)
+    _, reply = await reload(bot)
     text = plain(reply)
     assert "重新加载失败" in text and f"{len(problems)} 个问题" in text
     assert new_version in text
@@ -103,7 +123,7 @@ async def test_reload_by_a_non_admin_is_refused(bot):
     _, reply = await bot.private("/reload", language_code="en", user_id=READER_ID + 1)
     assert "admins only" in plain(reply)
     assert bot.engine.kb is kb0  # nothing was reloaded
-    _, reply = await bot.private("/reload", user_id=ADMIN_ID)
+    await reload(bot)
     assert bot.engine.kb.version != kb0.version
 
 
@@ -163,3 +183,16 @@ async def test_stats_in_english(bot):
     text = plain(reply)
     assert "Since start" in text and "answered 0" in text
     assert f"{len(bot.kb.entries)} entries" in text
+
+
+async def test_a_reload_that_would_change_a_stored_answer_is_refused(bot):
+    kb0 = bot.kb
+    stolen = BASES_ZH.rstrip("?") + "呀?"  # another entry claims the bases question
+    add_variant(bot, "hotline-12345-platform", stolen)
+    _, reply = await reload(bot, language_code="en")
+    text = plain(reply)
+    assert "Reload failed" in text and stolen in text
+    assert f"{kb0.entry('hotline-12345-platform').source_file}:" in text
+    assert bot.engine.kb is kb0  # the old base keeps serving
+    _, answer = await bot.private(stolen, user_id=READER_ID + 3)
+    assert "66" in plain(answer)

@@ -7,17 +7,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from bot.engine import Engine, ReloadSummary
 from bot.knowledge import KnowledgeError
 from bot.model import Lang
+from bot.selfcheck import CheckReport
 from bot.stats import Counts, Unanswered
 from bot.telegram import render
+from bot.telegram.checks import report_messages
 from bot.telegram.context import Context
 from bot.telegram.handlers import (
     guarded,
@@ -90,9 +95,16 @@ def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> l
 
 @guarded
 async def on_reload(update: Update, context: Context) -> None:
-    """/reload: validate and swap the knowledge base; report the changes or the problems."""
+    """/reload: acknowledge at once, then validate, check what the changes can affect and
+    swap the knowledge base; report the changes or the problems. The full self-check then
+    runs in the background, and its result follows."""
     lang = user_lang(update)
     engine = context.bot_data.engine
+    await respond_text(update, context, t("reloading", lang))
+    chat = update.effective_chat
+    if chat is not None:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     try:
         summary = await reload_knowledge(engine)
     except KnowledgeError as exc:
@@ -104,7 +116,32 @@ async def on_reload(update: Update, context: Context) -> None:
         log.exception("reload failed")
         await respond_text(update, context, t("reload_crashed", lang, error=type(exc).__name__))
         return
-    await respond_text(update, context, reload_summary_html(summary, lang))
+    checks = context.bot_data.checks
+    follows = checks is not None and summary.version != summary.previous_version
+    await respond(update, context, Reply(render.to_messages(reload_blocks(summary, lang, follows))))
+    if follows and checks is not None:
+
+        async def report(result: CheckReport) -> None:
+            await respond(update, context, Reply(report_messages(result, lang)))
+
+        checks.start(report)
+
+
+def reload_blocks(summary: ReloadSummary, lang: Lang, follows: bool) -> list[Block]:
+    """The summary of a reload, what was checked before the swap, and what was found."""
+    blocks = render.raw_lines(reload_summary_html(summary, lang))
+    check = summary.check
+    if summary.version != summary.previous_version:
+        blocks.append(render.raw(t("reload_checked", lang, n=check.checked)))
+    found = check.collisions
+    if found:
+        blocks.append(render.raw(t("reload_warnings", lang, n=len(found))))
+        blocks += [(Span(f"• {c}"),) for c in found[:MAX_PROBLEMS_SHOWN]]
+        if len(found) > MAX_PROBLEMS_SHOWN:
+            blocks.append(render.raw(t("reload_more", lang, n=len(found) - MAX_PROBLEMS_SHOWN)))
+    if follows:
+        blocks.append(render.raw(t("check_follows", lang)))
+    return blocks
 
 
 def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:

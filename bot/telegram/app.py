@@ -9,6 +9,7 @@ against a fake Bot API server (``TELEGRAM_API_BASE_URL``): every request goes th
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import (
@@ -37,6 +38,7 @@ from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram import admin, callbacks, handlers
 from bot.telegram.access import ADMIN_COMMANDS, admin_filter
+from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
@@ -118,6 +120,8 @@ def build_application(
     data.button_flood = (
         button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
     )
+    if engine.cache is not None:  # full self-checks after reloads (and start-up: runner)
+        data.checks = BackgroundCheck(engine, partial(tell_admins, app.bot, settings.admin_ids))
     add_handlers(app)
     return app
 
@@ -200,6 +204,8 @@ async def post_init(app: App) -> None:
 
 
 async def post_shutdown(app: App) -> None:
+    if app.bot_data.checks is not None:
+        await app.bot_data.checks.stop()
     """Flush and close the statistics (in-flight handlers have finished by now)."""
     await app.bot_data.store.aclose()
     log.info("statistics flushed")

@@ -42,11 +42,12 @@ class BackgroundCheck:
         self.on_report = on_report
         self._task: asyncio.Task[CheckReport | None] | None = None
 
-    def start(self) -> asyncio.Task[CheckReport | None]:
-        """Check the live base now; a check still running for an older base is dropped."""
+    def start(self, on_report: OnReport | None = None) -> asyncio.Task[CheckReport | None]:
+        """Check the live base now, reporting to ``on_report`` (default: the one given at
+        construction); a check still running for an older base is dropped."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task = asyncio.get_running_loop().create_task(self._run(on_report or self.on_report))
         return self._task
 
     async def stop(self) -> None:
@@ -56,11 +57,11 @@ class BackgroundCheck:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _run(self) -> CheckReport | None:
+    async def _run(self, on_report: OnReport | None) -> CheckReport | None:
         try:
             report = await check_live_base(self.engine)
-            if report is not None and self.on_report is not None:
-                await self.on_report(report)
+            if report is not None and on_report is not None:
+                await on_report(report)
             return report
         except asyncio.CancelledError:
             raise
@@ -147,11 +148,13 @@ def report_messages(report: CheckReport, lang: Lang) -> list[str]:
 
 
 async def tell_admins(bot: Bot, admin_ids: Iterable[int], report: CheckReport) -> None:
-    """Send a report with collisions to every admin (an admin who never opened a chat
-    with the bot cannot be reached: logged, not raised)."""
+    """Send a report with collisions to every admin, in English (an admin who never
+    opened a chat with the bot cannot be reached: logged, not raised)."""
     if report.clean:
         return
     for admin in sorted(admin_ids):
-        with contextlib.suppress(TelegramError):
+        try:
             for text in report_messages(report, "en"):
                 await bot.send_message(admin, text, parse_mode="HTML")
+        except TelegramError as exc:
+            log.warning("could not send the self-check report to admin %s: %s", admin, exc)

@@ -90,7 +90,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         )
     app = build_application(settings, engine, store)
     _install_sighup(app)
-    _install_self_check(app, settings)
+    _install_self_check(app)
     log.info(
         "starting (%s) with %d entries, knowledge version %s, %d admin(s)",
         "webhook" if webhook else "polling",
@@ -169,30 +169,18 @@ def _install_sighup(app: App) -> None:
     app.post_init = post_init
 
 
-def _install_self_check(app: App, settings: Settings) -> None:
+def _install_self_check(app: App) -> None:
     """Once the bot runs, check the live base in a child process (unless this version was
-    checked before); collisions are logged and sent to the admins. A stop cancels it."""
-    from bot.selfcheck import CheckReport
-    from bot.telegram.checks import BackgroundCheck, tell_admins
-
-    previous_init, previous_stop = app.post_init, app.post_stop
-
-    async def report(result: CheckReport) -> None:
-        await tell_admins(app.bot, settings.admin_ids, result)
+    checked before); collisions are logged and sent to the admins."""
+    previous = app.post_init
 
     async def post_init(application: App) -> None:
-        if previous_init is not None:
-            await previous_init(application)
-        application.bot_data.checks = BackgroundCheck(application.bot_data.engine, report)
-        application.bot_data.checks.start()
-
-    async def post_stop(application: App) -> None:
+        if previous is not None:
+            await previous(application)
         if application.bot_data.checks is not None:
-            await application.bot_data.checks.stop()
-        if previous_stop is not None:
-            await previous_stop(application)
+            application.bot_data.checks.start()
 
-    app.post_init, app.post_stop = post_init, post_stop
+    app.post_init = post_init
 
 
 async def _reload_on_signal(app: App) -> None:

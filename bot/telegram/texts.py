@@ -234,9 +234,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Reload failed: {error}. The previous knowledge base is still serving.",
     },
     "reload_checked": {
-        "zh": "已检查受修改影响的 {n} 个已存问题;全面自检在后台进行,结果随后发送。",
-        "en": "Checked the {n} stored questions the changes can affect; the full self-check "
-        "runs in the background and its result follows.",
+        "zh": "替换前已检查受修改影响的 {n} 个已存问题。",
+        "en": "Before the swap, checked the {n} stored questions the changes can affect.",
+    },
+    "reload_warnings": {
+        "zh": "⚠️ 其中 {n} 个已存问题没有由自己的条目回答(读者现在得到的回答都不变):",
+        "en": "⚠️ {n} stored question(s) are not answered by their own entry (no answer "
+        "readers get today changes):",
+    },
+    "check_follows": {
+        "zh": "全面自检正在后台进行,结果随后发送。",
+        "en": "The full self-check runs in the background; its result follows.",
     },
     "check_clean": {
         "zh": "<b>自检通过</b>:版本 <code>{version}</code> 的 {n} 个已存问题都由各自的条目回答。",
