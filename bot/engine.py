@@ -24,7 +24,14 @@ from typing import Protocol
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.matcher import MatchConfig, Matcher, Query
 from bot.model import KnowledgeBase, MatchResult
-from bot.normalize import detect_lang, normalize, smalltalk_kind, strip_fillers
+from bot.normalize import (
+    Synonyms,
+    detect_lang,
+    normalize,
+    smalltalk_kind,
+    strip_fillers,
+    synonyms,
+)
 from bot.selfcheck import (
     CheckCache,
     CheckReport,
@@ -65,18 +72,19 @@ class Ranker(Protocol):
 RankerFactory = Callable[[KnowledgeBase, MatchConfig], Ranker]
 
 
-def prepare(question: str) -> Query:
-    """The question pipeline: length cap, language, normalisation, fillers."""
+def prepare(question: str, words: Synonyms | None = None) -> Query:
+    """The question pipeline: length cap, language, normalisation (with the knowledge
+    base's synonyms), fillers."""
     text = question[:MAX_QUESTION_CHARS]
     lang = "en" if detect_lang(text) == "en" else "zh"
-    normalized = normalize(text)
+    normalized = normalize(text, words)
     return Query(question, text, lang, normalized, strip_fillers(normalized))
 
 
-def answer(question: str, ranker: Ranker) -> MatchResult:
+def answer(question: str, ranker: Ranker, words: Synonyms | None = None) -> MatchResult:
     """One question through the pipeline: empty and small talk are settled here, the rest
     is ranked."""
-    query = prepare(question)
+    query = prepare(question, words)
     if not query.norm:
         return MatchResult(question, "no_match", query.lang, reason="empty")
     kind = smalltalk_kind(query.norm)
@@ -96,9 +104,10 @@ class _State:
         cls, kb: KnowledgeBase, config: MatchConfig, factory: RankerFactory, remember: int
     ) -> _State:
         ranker = factory(kb, config)
+        words = synonyms(kb.synonyms)
 
         def ask(question: str) -> MatchResult:
-            return answer(question, ranker)
+            return answer(question, ranker, words)
 
         return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask)
 

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
+from bot.normalize import stem, to_simplified
 from bot.safe_yaml import DEFAULT_MAX_BYTES, YamlError, decode_utf8, parse, read_capped
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
 
 ARTICLE_FILE = "article.yaml"
 QA_DIR = "qa"
+SYNONYMS_FILE = "synonyms.txt"
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -669,6 +671,61 @@ def is_whole_sentence(text: str, quote: str) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------- synonyms
+
+
+def _load_synonyms(
+    reader: _Reader, problems: list[Problem], article: Article | None, entries: list[Entry]
+) -> tuple[tuple[str, str], ...]:
+    """``synonyms.txt`` (optional): one ``reader's-word article's-word`` pair per line,
+    ``#`` comments. A pair must keep the rules its header states; each broken one is a
+    problem at its line."""
+    if not (reader.directory / SYNONYMS_FILE).exists():
+        return ()
+    text = reader.read(SYNONYMS_FILE)
+    if text is None:
+        return ()
+    said = ""
+    if article is not None:
+        said = to_simplified(" ".join(p.text for s in article.sections for p in s.paragraphs))
+    zh_base = said + to_simplified(
+        "".join(e.answer.get("zh", "") + "".join(e.questions.get("zh", ())) for e in entries)
+    )
+    en_base = " ".join(
+        e.answer.get("en", "") + " " + " ".join(e.questions.get("en", ())) for e in entries
+    ).lower()
+    en_stems = {stem(w) for w in re.findall(r"[a-z]+", en_base)}
+    pairs: dict[str, tuple[str, int]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        words = line.split()
+
+        def bad(message: str, number: int = number) -> None:
+            problems.append(Problem(SYNONYMS_FILE, number, None, message))
+
+        if len(words) != 2:
+            bad(f"want two words (the reader's word, then the article's), got {line.strip()!r}")
+            continue
+        mine, theirs = words
+        if mine in pairs:
+            bad(f"{mine!r} is already mapped on line {pairs[mine][1]}")
+            continue
+        if mine.isascii():
+            if not (mine.isalpha() and mine.islower()):
+                bad(f"an English reader's word is one lower-case word, not {mine!r}")
+            elif entries and stem(theirs) not in en_stems:
+                bad(f"{theirs!r} is not a word the knowledge base uses in English")
+        elif len(mine) < 2:
+            bad(f"{mine!r}: a Chinese reader's word needs 2 or more characters")
+        elif said and mine in said:
+            bad(f"{mine!r} occurs in the article itself: mapping it would rewrite the article")
+        elif entries and theirs not in zh_base:
+            bad(f"{theirs!r} is not a word the article or the knowledge base uses")
+        pairs[mine] = (theirs, number)
+    return tuple((mine, theirs) for mine, (theirs, _) in pairs.items())
+
+
 # ---------------------------------------------------------------------------- public
 
 
@@ -688,6 +745,9 @@ def load_knowledge(directory: Path, *, max_file_bytes: int = DEFAULT_MAX_BYTES) 
     entries: list[Entry] = []
     for rel in _qa_files(directory, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
+    synonyms = _load_synonyms(reader, problems, article, entries)
     if problems or article is None:
         raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
-    return KnowledgeBase(article=article, entries=tuple(entries), version=reader.version())
+    return KnowledgeBase(
+        article=article, entries=tuple(entries), version=reader.version(), synonyms=synonyms
+    )

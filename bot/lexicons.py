@@ -79,13 +79,3 @@ def zh_word_weights() -> dict[str, int]:
 def en_lexicon() -> dict[str, str]:
     """English words that cannot be nouns -> V (verb) or F (adjective, adverb)."""
     return dict(line.split("\t", 1) for line in _table_rows("en_lexicon.txt") if "\t" in line)
-
-
-@lru_cache(maxsize=1)
-def synonym_tables() -> tuple[dict[str, str], dict[str, str]]:
-    """Reader's word -> the article's word, as (Chinese, English) tables."""
-    zh: dict[str, str] = {}
-    en: dict[str, str] = {}
-    for reader, article in word_pairs("synonyms.txt").items():
-        (en if reader.isascii() else zh)[reader] = article
-    return zh, en

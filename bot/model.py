@@ -101,6 +101,9 @@ class KnowledgeBase:
     article: Article
     entries: tuple[Entry, ...]
     version: str  # short content hash of all knowledge files
+    # reader's word -> the article's word (``synonyms.txt``), applied by normalisation
+    synonyms: tuple[tuple[str, str], ...] = ()
+    examples: tuple[str, ...] = ()  # ids of the entries whose questions /start offers
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import zhconv
 
-from .lexicons import synonym_tables, word_list, word_pairs
+from .lexicons import word_list, word_pairs
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -76,29 +76,50 @@ def _cn_count(match: re.Match[str]) -> str:
     return s
 
 
-# Everyday words readers use for what the article says otherwise, mapped to the article's
-# word (applied to questions and to the knowledge base alike): see bot/data/synonyms.txt.
-ZH_SYNONYMS, EN_SYNONYMS = synonym_tables()
 # Ways of asking the same thing, reduced to one form so that "巾帼宣讲会日期" matches a
 # stored "巾帼宣讲会是哪天" (applied to questions and stored variants alike): see
 # bot/data/zh_question_forms.txt.
-ZH_SYNONYMS = ZH_SYNONYMS | word_pairs("zh_question_forms.txt")
-_ZH_SYN_RE = re.compile("|".join(map(re.escape, sorted(ZH_SYNONYMS, key=len, reverse=True))))
+QUESTION_FORMS = word_pairs("zh_question_forms.txt")
+
+
+class Synonyms:
+    """Everyday words readers use for what the article says otherwise, mapped to the
+    article's word (a knowledge base's ``synonyms.txt``), with the ways of asking
+    (``QUESTION_FORMS``). ``normalize`` applies them to questions and to the knowledge base
+    alike, so a pair never makes two entries differ."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        zh: dict[str, str] = {}
+        self.en: dict[str, str] = {}
+        for reader, word in pairs:
+            (self.en if reader.isascii() else zh)[reader] = word
+        self.zh = zh | QUESTION_FORMS
+        self._zh_re = re.compile("|".join(map(re.escape, sorted(self.zh, key=len, reverse=True))))
+
+    def zh_words(self, text: str) -> str:
+        return self._zh_re.sub(lambda m: self.zh[m.group(0)], text)
+
+
+@lru_cache(maxsize=8)
+def synonyms(pairs: tuple[tuple[str, str], ...] = ()) -> Synonyms:
+    """The ``Synonyms`` of a knowledge base's pairs (made once per table)."""
+    return Synonyms(pairs)
 
 
 _POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, words: Synonyms | None = None) -> str:
     """Width, case, traditional→simplified, Chinese counts→digits, everyday synonyms →
     the article's words; punctuation→space."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = to_simplified(text)
     text = _CN_COUNT_RE.sub(_cn_count, text)
-    text = _ZH_SYN_RE.sub(lambda m: ZH_SYNONYMS[m.group(0)], text)
+    words = words or synonyms()
+    text = words.zh_words(text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 205,500 -> 205500
     text = _POSSESSIVE_RE.sub("", text)  # Guanyun's -> Guanyun
-    return " ".join(EN_SYNONYMS.get(t, t) for t in _TOKEN_RE.findall(text))
+    return " ".join(words.en.get(t, t) for t in _TOKEN_RE.findall(text))
 
 
 def detect_lang(text: str) -> str:

@@ -10,6 +10,7 @@ recognise questions that only look something up
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.lexicons import en_lexicon, word_list
 from bot.model import Lang
@@ -322,17 +323,25 @@ def states_doer(answer: str, verbs: re.Pattern[str]) -> bool:
     return any(not _PASSIVE_BEFORE_RE.search(answer[: m.start()]) for m in verbs.finditer(answer))
 
 
-def states_unit(answer: str, unit: str, lang: Lang, *, any_people: bool = False) -> bool:
+def states_unit(
+    answer: str,
+    unit: str,
+    lang: Lang,
+    *,
+    any_people: bool = False,
+    normalized: Callable[[str], str] = normalize,
+) -> bool:
     """Does an answer count in ``unit`` (an equivalent measure word, the counted noun, or
     any of the English words)? With ``any_people``, a count of people in 名/位 answers a
-    head count of any people (多少工人: 150余名工友)."""
+    head count of any people (多少工人: 150余名工友). ``normalized`` normalises an English
+    answer as the question was (with the knowledge base's synonyms)."""
     if lang == "zh" and len(unit) == 1:
         return bool(re.search(rf"[\d百千万余多][{_UNITS.get(unit, unit)}]", answer))
     if lang == "zh":  # 多少社区: a number followed closely by the noun
         if re.search(rf"[\d一二两三四五六七八九十百千万][^。;；]{{0,16}}{re.escape(unit)}", answer):
             return True
         return any_people and unit[-1] in _PERSON_ENDINGS and bool(re.search(_PEOPLE_COUNT, answer))
-    words = normalize(answer).split()
+    words = normalized(answer).split()
     wanted = set(unit.split())
     return any(  # a number shortly before the counted word: "more than 150 workers"
         stem(w) in wanted and any(_is_count(x) for x in words[max(i - 6, 0) : i])

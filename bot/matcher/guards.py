@@ -95,7 +95,8 @@ class Answers:
         head count of people the base never counts by that name (工人) takes any count of
         people; one it does count (党员) wants that very noun (徐圩新区有多少农民工党员)."""
         lang = self.lang
-        if states_unit(answer, unit, lang, any_people=not self.counted(unit)):
+        any_people = not self.counted(unit)
+        if states_unit(answer, unit, lang, any_people=any_people, normalized=self.normalized):
             return True
         if lang != "zh" or len(unit) != 2:
             return False

@@ -22,7 +22,7 @@ from bot.matcher.guards import Answers, Checks, question
 from bot.matcher.index import Hit, LangIndex, Terms
 from bot.matcher.unknown import UnknownWords
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult
-from bot.normalize import normalize
+from bot.normalize import normalize, synonyms
 from bot.question_kinds import asks_mention, bare_numbers, mentioned_content
 
 Scorer = Callable[[str, str], float]  # rapidfuzz-style: two strings -> 0..100
@@ -61,8 +61,9 @@ class Matcher:
         self.kb, self.config, self.scorer = kb, config, scorer
         self.entries: tuple[Entry, ...] = kb.entries
         self._normalized: dict[str, str] = {}  # each stored text normalised once
+        self.words = synonyms(kb.synonyms)
         norm = self.normalized
-        article = normalize(
+        article = self.normalized(
             " ".join(p.text for s in kb.article.sections for p in s.paragraphs)
             + " "
             + kb.article.title
@@ -102,7 +103,7 @@ class Matcher:
         """A stored text, normalised (remembered: the base's texts are few)."""
         found = self._normalized.get(text)
         if found is None:
-            found = self._normalized[text] = normalize(text)
+            found = self._normalized[text] = normalize(text, self.words)
         return found
 
     def unknown_words(self, norm: str, lang: Lang, raw: str = "") -> list[tuple[str, str]]:
@@ -167,10 +168,10 @@ class Matcher:
             return lambda i: numbers <= self.index["zh"].entry_vocab[i]
         return None
 
-    @staticmethod
-    def _says_all(entry: Entry, words: list[str]) -> bool:
-        said = normalize(entry.answer["zh"] + " " + entry.citation.quote).replace(" ", "")
-        return all(w in said for w in words)
+    def _says_all(self, entry: Entry, words: list[str]) -> bool:
+        """Does the entry's answer or quote say every one of ``words``?"""
+        said = normalize(entry.answer["zh"] + " " + entry.citation.quote, self.words)
+        return all(w in said.replace(" ", "") for w in words)
 
     # ----------------------------------------------------------------- self-check support
     def related_questions(self, entry_ids: set[str], min_dice: float) -> set[str]:
