@@ -33,6 +33,7 @@ __all__ = [
 ARTICLE_FILE = "article.yaml"
 QA_DIR = "qa"
 SYNONYMS_FILE = "synonyms.txt"
+EXAMPLES_FILE = "examples.yaml"
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -726,6 +727,31 @@ def _load_synonyms(
     return tuple((mine, theirs) for mine, (theirs, _) in pairs.items())
 
 
+def _load_examples(reader: _Reader, problems: list[Problem], ids: set[str]) -> tuple[str, ...]:
+    """``examples.yaml`` (optional): ``examples:``, a list of entry ids."""
+    if not (reader.directory / EXAMPLES_FILE).exists():
+        return ()
+    ok, doc = reader.read_yaml(EXAMPLES_FILE)
+    if not ok:
+        return ()
+    c = _Checker(problems, EXAMPLES_FILE)
+    if c.mapping(doc, "the examples file", 1) is None:
+        return ()
+    c.fields(doc, ("examples",), (), "", None)
+    if "examples" not in doc:
+        return ()
+    out = []
+    items = doc["examples"]
+    for text, line in c.text_list(items, "examples", _key_line(doc, "examples", None)):
+        if ids and text not in ids:
+            c.add(line, f"unknown entry {text!r}{_suggest(text, ids)}")
+        elif text in out:
+            c.add(line, f"entry {text!r} is listed twice")
+        else:
+            out.append(text)
+    return tuple(out)
+
+
 # ---------------------------------------------------------------------------- public
 
 
@@ -746,8 +772,13 @@ def load_knowledge(directory: Path, *, max_file_bytes: int = DEFAULT_MAX_BYTES) 
     for rel in _qa_files(directory, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     synonyms = _load_synonyms(reader, problems, article, entries)
+    examples = _load_examples(reader, problems, {e.id for e in entries})
     if problems or article is None:
         raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
     return KnowledgeBase(
-        article=article, entries=tuple(entries), version=reader.version(), synonyms=synonyms
+        article=article,
+        entries=tuple(entries),
+        version=reader.version(),
+        synonyms=synonyms,
+        examples=examples,
     )

@@ -630,3 +630,26 @@ def test_question_repeated_within_one_entry(kdir: Path) -> None:
     assert problems(kdir) == [
         Problem("qa/b.yaml", 4, "twice", "question '问题' is repeated (first on line 4)")
     ]
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def test_examples_name_entries_in_order(tmp_path: Path) -> None:
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    kb = load_knowledge(kdir)
+    assert kb.examples and all(kb.entry(e) is not None for e in kb.examples)
+    (kdir / "examples.yaml").write_text(
+        "examples:\n  - revolutionary-sites\n  - revolutionary-site\n  - revolutionary-sites\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kdir)
+    assert [(p.file, p.line) for p in err.value.problems] == [
+        ("examples.yaml", 3),
+        ("examples.yaml", 4),
+    ]
+    assert "did you mean 'revolutionary-sites'" in err.value.problems[0].message
+    (kdir / "examples.yaml").unlink()
+    assert load_knowledge(kdir).examples == ()

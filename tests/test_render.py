@@ -367,3 +367,12 @@ def test_ui_language_from_telegram_language_code() -> None:
     assert ui_lang("ru") == "en"
     assert ui_lang(None) == "en"
     assert ui_lang("") == "en"
+
+
+def test_without_listed_examples_start_picks_from_the_largest_sections(kb) -> None:
+    import dataclasses
+
+    listed = render.example_entries(kb)
+    assert [e.id for e in listed] == list(kb.examples[:3])
+    picked = render.example_entries(dataclasses.replace(kb, examples=()))
+    assert len(picked) == 3 and len({e.section_id for e in picked}) == 3

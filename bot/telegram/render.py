@@ -275,9 +275,13 @@ def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang) -> Reply | Non
 
 
 def example_entries(kb: KnowledgeBase, count: int = 3) -> list[Entry]:
-    """Example questions for /start: one entry from each of the ``count`` sections with the
-    most entries (the article's body), in article order. Within a section, the entry with
-    the most question variants: editors write most variants for what readers ask most."""
+    """Example questions for /start: the entries the knowledge base lists as examples
+    (``examples.yaml``); without that list, one entry from each of the ``count`` sections
+    with the most entries (the article's body), in article order, and within a section the
+    entry with the most question variants (editors write most for what readers ask most)."""
+    listed = [e for e in map(kb.entry, kb.examples[:count]) if e is not None]
+    if listed:
+        return listed
     sections = browsable_sections(kb)
     sizes = {s.id: len(kb.entries_in_section(s.id)) for s in sections}
     chosen = sorted(sections, key=lambda s: -sizes[s.id])[:count]
