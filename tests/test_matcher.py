@@ -168,7 +168,7 @@ def test_very_long_input_is_handled(engine) -> None:
 
 def test_unknown_english_words_are_judged_by_part_of_speech(matcher) -> None:
     def classes(question: str) -> dict[str, str]:
-        return dict(matcher.unknown_words(normalize(question), "en", question))
+        return dict(matcher.unknown_words(normalize(question, matcher.words), "en", question))
 
     # Another verb or adjective for what the base says is just another way of asking...
     assert en_class("organise") == "V"
@@ -207,18 +207,26 @@ def test_questions_are_cut_into_their_most_likely_words(matcher) -> None:
 
 def test_a_real_word_is_no_typo_of_a_chance_homophone(matcher) -> None:
     # 厨师 sounds like 处是 (a cut across words): a different subject, not a typo...
-    assert ("厨师", "N") in matcher.unknown_words(normalize("中央厨房有多少厨师"), "zh")
+    assert ("厨师", "N") in matcher.unknown_words(
+        normalize("中央厨房有多少厨师", matcher.words), "zh"
+    )
     # ...while 记录片 is a typo of the base's 纪录片 (a homophone that is a word too).
-    assert matcher.unknown_words(normalize("连云港红色记忆是记录片吗"), "zh") == []
+    assert matcher.unknown_words(normalize("连云港红色记忆是记录片吗", matcher.words), "zh") == []
 
 
 def test_a_verb_after_的_is_a_noun(matcher) -> None:
-    assert ("导演", "N") in matcher.unknown_words(normalize("连云港红色记忆的导演"), "zh")
+    assert ("导演", "N") in matcher.unknown_words(
+        normalize("连云港红色记忆的导演", matcher.words), "zh"
+    )
 
 
 def test_where_in_a_named_place_is_no_unknown_word(matcher) -> None:
-    assert matcher.unknown_words(strip_fillers(normalize("抗日山上有什么")), "zh") == []
-    assert matcher.unknown_words(strip_fillers(normalize("连云港人口多少")), "zh") != []
+    assert (
+        matcher.unknown_words(strip_fillers(normalize("抗日山上有什么", matcher.words)), "zh") == []
+    )
+    assert (
+        matcher.unknown_words(strip_fillers(normalize("连云港人口多少", matcher.words)), "zh") != []
+    )
 
 
 def test_a_head_count_counts_the_head_of_the_noun_phrase(kb, matcher) -> None:
@@ -233,12 +241,16 @@ def test_a_head_count_counts_the_head_of_the_noun_phrase(kb, matcher) -> None:
 
 
 def test_a_leftover_of_function_characters_is_no_name(matcher) -> None:
-    found = matcher.unknown_words(strip_fillers(normalize("当官的每月都要上读书班吗")), "zh")
+    found = matcher.unknown_words(
+        strip_fillers(normalize("当官的每月都要上读书班吗", matcher.words)), "zh"
+    )
     assert all(cls == "F" for _, cls in found)  # harmless, not a name
 
 
 def test_an_unknown_verb_counts_when_it_is_what_is_asked_about(matcher) -> None:
-    assert ("转发", "V") in matcher.unknown_words(normalize("文章被转发了多少次"), "zh")
+    assert ("转发", "V") in matcher.unknown_words(
+        normalize("文章被转发了多少次", matcher.words), "zh"
+    )
 
 
 def test_the_engine_remembers_recent_answers_until_a_reload(tmp_path, knowledge_dir) -> None:
