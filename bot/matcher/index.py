@@ -134,7 +134,8 @@ class LangIndex:
         self.entry_vocab = [frozenset(m) for m in entry_terms]  # per entry: all its terms
         self.vocab = frozenset(df) | frozenset(extra_vocab)  # every term the base uses
         self.docs: list[Doc] = []  # grouped by entry, in entry order
-        postings: dict[str, list[int]] = defaultdict(list)
+        cell_terms: list[str] = []  # one cell per (document, term): the term...
+        cell_docs: list[int] = []  # ...and the document
         same: dict[tuple[int, frozenset[str], float], Doc] = {}
         for entry, text, terms_, discount in raw:
             tset = frozenset(terms_)
@@ -147,16 +148,28 @@ class LangIndex:
             weight = math.fsum(map(self.weights.__getitem__, tset))
             doc = Doc(entry, text, [text], tset, weight, discount)
             same[(entry, tset, discount)] = doc
-            for t in tset:
-                postings[t].append(len(self.docs))
+            cell_terms.extend(tset)
+            cell_docs.extend([len(self.docs)] * len(tset))
             self.docs.append(doc)
-        # Flat arrays for the first pass.
-        self.postings = {t: np.asarray(ds, dtype=np.int64) for t, ds in postings.items()}
+        # Postings as one array of documents sorted by term, and where each term's begin.
+        self.term_ids = {t: i for i, t in enumerate(dict.fromkeys(cell_terms))}
+        tids = np.fromiter(map(self.term_ids.__getitem__, cell_terms), np.int64, len(cell_terms))
+        term_ids = self.term_ids
+        self.post_docs = np.array(cell_docs, dtype=np.int64)[np.argsort(tids, kind="stable")]
+        self.post_start = np.zeros(len(term_ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tids, minlength=len(term_ids)), out=self.post_start[1:])
         self.doc_entry = np.fromiter((d.entry for d in self.docs), np.int64, len(self.docs))
         self.doc_scale = np.array([DICE_SCALE * d.discount for d in self.docs])
         self.doc_weight = np.array([d.weight for d in self.docs])
         self.entry_start = np.flatnonzero(np.diff(self.doc_entry, prepend=-1))
         self.entry_end = np.append(self.entry_start[1:], len(self.docs))
+
+    def postings(self, term: str) -> np.ndarray | None:
+        """The documents that contain ``term``, in document order (``None``: none do)."""
+        i = self.term_ids.get(term)
+        if i is None:
+            return None
+        return self.post_docs[self.post_start[i] : self.post_start[i + 1]]
 
     def weight(self, term: str) -> float:
         """A term's weight: its IDF times its kind's weight; for a term the base never
@@ -172,7 +185,8 @@ class LangIndex:
     def dice(self, qweight: dict[str, float], qtotal: float) -> np.ndarray:
         """Weighted Dice of the question with every document (0..100, times the document's
         discount), overlaps summed through the postings."""
-        hits = [(self.postings[t], wt) for t, wt in qweight.items() if t in self.postings]
+        found = ((self.postings(t), wt) for t, wt in qweight.items())
+        hits = [(docs, wt) for docs, wt in found if docs is not None]
         if not hits:
             return np.zeros(len(self.docs))
         docs = np.concatenate([d for d, _ in hits])
