@@ -59,6 +59,20 @@ def copy_knowledge(tmp_path: Path) -> Path:
     return target
 
 
+def add_variant(knowledge_dir: Path, entry: Any, question: str) -> int:
+    """Add ``question`` to ``entry`` (a loaded ``Entry``) by editing its YAML file as an
+    editor would: a new line after its first Chinese question. Returns that line's number."""
+    path = knowledge_dir / entry.source_file
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = entry.questions["zh"][0]
+    at = [i for i, ln in enumerate(lines) if ln.strip().lstrip("- ").strip() == first]
+    assert len(at) == 1, (entry.id, first)
+    indent = lines[at[0]][: len(lines[at[0]]) - len(lines[at[0]].lstrip())]
+    lines.insert(at[0] + 1, f"{indent}- {question}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return at[0] + 2
+
+
 def base_env(api: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment ``citebot run`` would see, pointed at the fake server."""
     env = {

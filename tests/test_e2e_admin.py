@@ -6,6 +6,7 @@ import re
 
 import pytest
 from e2e_support import ADMIN_ID, READER_ID, blockquotes, copy_knowledge, plain, run_bot
+from e2e_support import add_variant as edit_entry
 from fake_bot_api import WAIT, Request
 
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
@@ -26,14 +27,7 @@ def qa_file(bot, entry_id: str):
 
 def add_variant(bot, entry_id: str, question: str) -> None:
     """Add a question variant to an entry by editing its YAML file (as an editor would)."""
-    entry = bot.kb.entry(entry_id)
-    path = qa_file(bot, entry_id)
-    text = path.read_text(encoding="utf-8")
-    first = entry.questions["zh"][0]
-    line = next(ln for ln in text.splitlines() if ln.strip().lstrip("- ").strip() == first)
-    indent = line[: len(line) - len(line.lstrip())]
-    assert text.count(line + "\n") == 1
-    path.write_text(text.replace(line + "\n", f"{line}\n{indent}- {question}\n"), encoding="utf-8")
+    edit_entry(bot.settings.knowledge_dir, bot.kb.entry(entry_id), question)
 
 
 def break_base(bot) -> list[str]:

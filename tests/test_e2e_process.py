@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import ADMIN_ID, READER_ID, ROOT, copy_knowledge, plain
+from e2e_support import ADMIN_ID, READER_ID, ROOT, add_variant, copy_knowledge, plain
 from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, deliver_headers
 from test_webhook import free_port
 
@@ -26,6 +26,17 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
 NEW_VARIANT = "银河铁道的暗号是什么"  # nonsense: unanswerable until an editor adds it
+
+
+def bot_env(tmp_path: Path, api: FakeBotApi, knowledge: Path, **values: str) -> dict[str, str]:
+    """What ``citebot run`` sees for a healthy bot over ``knowledge``, pointed at ``api``."""
+    return clean_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        CITEBOT_KNOWLEDGE_DIR=str(knowledge),
+        **values,
+    )
 
 
 def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -178,13 +189,7 @@ async def _wait_polling(api: FakeBotApi, stderr: Stderr) -> None:
 async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_path):
     knowledge = copy_knowledge(tmp_path)
     async with FakeBotApi() as api:
-        env = clean_env(
-            tmp_path,
-            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            CITEBOT_KNOWLEDGE_DIR=str(knowledge),
-            CITEBOT_LOG_LEVEL="DEBUG",
-        )
+        env = bot_env(tmp_path, api, knowledge, CITEBOT_LOG_LEVEL="DEBUG")
         proc = await spawn(tmp_path, env)
         stderr = Stderr(proc)
         try:
@@ -196,16 +201,7 @@ async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_pa
             # an editor adds a question variant; SIGHUP reloads it without a restart
             from bot.engine import Engine
 
-            entry = Engine(knowledge).ask(BASES_ZH).entry
-            path = knowledge / entry.source_file
-            text = path.read_text(encoding="utf-8")
-            first = entry.questions["zh"][0]
-            line = next(ln for ln in text.splitlines() if ln.strip().lstrip("- ") == first)
-            indent = line[: len(line) - len(line.lstrip())]
-            path.write_text(
-                text.replace(line + "\n", f"{line}\n{indent}- {NEW_VARIANT}\n", 1),
-                encoding="utf-8",
-            )
+            add_variant(knowledge, Engine(knowledge).ask(BASES_ZH).entry, NEW_VARIANT)
             mark = api.mark()
             api.private_text(NEW_VARIANT, user_id=READER_ID + 1)
             before = await api.wait_for("sendMessage", since=mark)
@@ -312,12 +308,7 @@ async def _run_until_checked(tmp_path: Path, env: dict[str, str], api: FakeBotAp
 async def test_the_self_check_runs_in_the_background_once_per_version(tmp_path):
     knowledge = copy_knowledge(tmp_path)
     async with FakeBotApi() as api:
-        env = clean_env(
-            tmp_path,
-            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            CITEBOT_KNOWLEDGE_DIR=str(knowledge),
-        )
+        env = bot_env(tmp_path, api, knowledge)
         first = await _run_until_checked(tmp_path, env, api)
         assert "checking every stored question" in first
         assert "self-check passed" in first
@@ -333,21 +324,10 @@ async def test_a_base_whose_questions_collide_is_reported_to_the_admins(tmp_path
     from bot.engine import Engine
 
     hotline = Engine(knowledge).kb.entry("hotline-12345-platform")
-    path = knowledge / hotline.source_file
-    text = path.read_text(encoding="utf-8")
-    first = hotline.questions["zh"][0]
-    line = next(ln for ln in text.splitlines() if ln.strip().lstrip("- ") == first)
-    indent = line[: len(line) - len(line.lstrip())]
     stolen = BASES_ZH.rstrip("?") + "呀?"  # the hotline entry claims the bases question
-    path.write_text(text.replace(line + "\n", f"{line}\n{indent}- {stolen}\n", 1), "utf-8")
+    add_variant(knowledge, hotline, stolen)
     async with FakeBotApi() as api:
-        env = clean_env(
-            tmp_path,
-            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            CITEBOT_KNOWLEDGE_DIR=str(knowledge),
-            CITEBOT_ADMIN_IDS=str(ADMIN_ID),
-        )
+        env = bot_env(tmp_path, api, knowledge, CITEBOT_ADMIN_IDS=str(ADMIN_ID))
         stderr = Stderr(await spawn(tmp_path, env))
         try:
             await _wait_polling(api, stderr)

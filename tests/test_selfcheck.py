@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from e2e_support import add_variant as edit_entry
 
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError
@@ -34,16 +35,7 @@ def kdir(tmp_path: Path, knowledge_dir: Path) -> Path:
 
 def add_variant(kdir: Path, engine: Engine, entry_id: str, question: str) -> int:
     """Add ``question`` to an entry's YAML as an editor would; return its line number."""
-    entry = engine.kb.entry(entry_id)
-    assert entry is not None
-    path = kdir / entry.source_file
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    first = entry.questions["zh"][0]
-    at = next(i for i, ln in enumerate(lines) if ln.strip().lstrip("- ").strip() == first)
-    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
-    lines.insert(at + 1, f"{indent}- {question}\n")
-    path.write_text("".join(lines), encoding="utf-8")
-    return at + 2
+    return edit_entry(kdir, engine.kb.entry(entry_id), question)
 
 
 def test_loading_runs_no_self_check_and_reload_of_an_unchanged_base_checks_nothing(kdir):
