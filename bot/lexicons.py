@@ -9,8 +9,10 @@ a 70,000-line table is not filtered line by line. The hand-written lists may hav
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 
 def _read(name: str) -> str:
@@ -54,23 +56,44 @@ def pinyin_table() -> dict[str, str]:
     return {line[0]: line[1:] for line in _table_rows("pinyin.txt") if len(line) > 1}
 
 
+_CLASSES = ("N", "V", "F")
+
+
+class _WordTable(Mapping[str, Any]):
+    """A read-only view of the Chinese word table: one dict of small ints (weight x 4 +
+    class) holds both columns, half the memory of two dicts."""
+
+    def __init__(self, codes: dict[str, int], column: Callable[[int], Any]) -> None:
+        self._codes, self._column = codes, column
+
+    def __getitem__(self, word: str) -> Any:
+        return self._column(self._codes[word])
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._codes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
 @lru_cache(maxsize=1)
-def _zh_table() -> tuple[dict[str, str], dict[str, int]]:
-    classes: dict[str, str] = {}
-    weights: dict[str, int] = {}
+def _zh_table() -> tuple[_WordTable, _WordTable]:
+    codes: dict[str, int] = {}
     for line in _table_rows("lexicon.txt"):
         word, cls, weight = line.split("\t")
-        classes[word] = cls
-        weights[word] = int(weight)
-    return classes, weights
+        codes[word] = int(weight) * 4 + _CLASSES.index(cls)
+    return _WordTable(codes, lambda c: _CLASSES[c & 3]), _WordTable(codes, lambda c: c >> 2)
 
 
-def zh_lexicon() -> dict[str, str]:
+def zh_lexicon() -> Mapping[str, str]:
     """Common Chinese words -> coarse class N (noun/place/time), V (verb) or F (function)."""
     return _zh_table()[0]
 
 
-def zh_word_weights() -> dict[str, int]:
+def zh_word_weights() -> Mapping[str, int]:
     """Common Chinese words -> log of their corpus frequency (how likely the word is)."""
     return _zh_table()[1]
 
@@ -79,3 +102,12 @@ def zh_word_weights() -> dict[str, int]:
 def en_lexicon() -> dict[str, str]:
     """English words that cannot be nouns -> V (verb) or F (adjective, adverb)."""
     return dict(line.split("\t", 1) for line in _table_rows("en_lexicon.txt") if "\t" in line)
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> tuple[dict[str, str], frozenset[str]]:
+    """Traditional → simplified words (zhconv's zh-cn table), and every prefix of a word
+    (where a longer match may still come)."""
+    table = dict(line.split("\t", 1) for line in _table_rows("t2s.txt"))
+    prefixes = frozenset(word[:i] for word in table for i in range(1, len(word) + 1))
+    return table, prefixes

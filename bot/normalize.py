@@ -12,9 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-import zhconv
-
-from .lexicons import word_list, word_pairs
+from .lexicons import t2s_table, word_list, word_pairs
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -58,9 +56,28 @@ THANKS = frozenset(word_list("thanks.txt"))
 
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
-    if text.isascii():  # English: nothing to convert, and zhconv is slow
+    """Traditional characters (and words) to simplified ones, as zhconv's ``convert(text,
+    "zh-cn")`` does: at each position the longest word of the table, else the character."""
+    if text.isascii():  # English: nothing to convert
         return text
-    return zhconv.convert(text, "zh-cn")
+    table, prefixes = t2s_table()
+    out: list[str] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        found, end = None, pos
+        i = pos + 1
+        while i <= n and text[pos:i] in prefixes:
+            word = table.get(text[pos:i])
+            if word is not None:
+                found, end = word, i
+            i += 1
+        if found is None:
+            out.append(text[pos])
+            pos += 1
+        else:
+            out.append(found)
+            pos = end
+    return "".join(out)
 
 
 def _cn_count(match: re.Match[str]) -> str:

@@ -18,6 +18,7 @@ TABLES = {
     "pinyin.txt": lexicons.pinyin_table,
     "lexicon.txt": lexicons.zh_lexicon,
     "en_lexicon.txt": lexicons.en_lexicon,
+    "t2s.txt": lambda: lexicons.t2s_table()[0],
 }
 # Written by hand: one item per line, "#" comment lines anywhere.
 WORD_LISTS = [

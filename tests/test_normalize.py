@@ -73,3 +73,25 @@ def test_terms() -> None:
     assert en_terms("how many bases does lianyungang have") == en_terms(
         "number of base lianyungang"
     )
+
+
+def test_to_simplified_converts_as_zhconv_does() -> None:
+    import pytest
+
+    zhconv = pytest.importorskip("zhconv")
+    from pathlib import Path
+
+    from bot.normalize import to_simplified
+
+    root = Path(__file__).resolve().parent.parent
+    lines = [
+        line
+        for path in sorted((root / "knowledge").rglob("*.yaml"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for variant in ("zh-tw", "zh-hk", "zh-hant"):
+        for line in lines[::3]:
+            trad = zhconv.convert(line, variant)
+            assert to_simplified(trad) == zhconv.convert(trad, "zh-cn"), trad
+    assert to_simplified("連雲港有多少個愛國主義教育基地") == "连云港有多少个爱国主义教育基地"

@@ -75,15 +75,13 @@ class Doc:
     entry: int  # index into the base's entries
     text: str  # the stored text (a suggestion shows it)
     texts: list[str]  # every stored text with these terms (開山島/开山岛 are one document)
-    terms: frozenset[str]
+    key: str  # its terms, sorted and space-joined (terms hold no space): rapidfuzz compares these
     weight: float  # sum of term weights
     discount: float  # 1.0 for variants, less for the answer pseudo-variant
-    key: str = ""  # space-joined sorted terms for rapidfuzz, made when first needed
 
-    def fuzzy_key(self) -> str:
-        if not self.key:
-            self.key = " ".join(sorted(self.terms))
-        return self.key
+    @property
+    def terms(self) -> list[str]:
+        return self.key.split(" ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +107,22 @@ class LangIndex:
     ) -> None:
         self.kind_weights = weights.term_kinds
         self.junk_pair = weights.junk_pair
-        raw: list[tuple[int, str, list[str], float]] = []
-        entry_terms: list[set[str]] = []
+        # Pass 1: each text's terms (as one key string: light), and document frequencies.
+        shared: dict[str, str] = {}  # one string object per distinct term
+        raw: list[tuple[int, str, str, float]] = []  # (entry, text, key, discount)
+        entry_terms: list[frozenset[str]] = []
         for i, entry in enumerate(entries):
             mine: set[str] = set()
-            for q in entry.questions.get(lang, ()):
-                t = terms(strip_fillers(normalized(q)), lang)
-                raw.append((i, q, t, 1.0))
-                mine.update(t)
+            texts = [(q, strip_fillers(normalized(q)), 1.0) for q in entry.questions.get(lang, ())]
             answer = entry.answer.get(lang, "")
             extra = answer + (" " + entry.citation.quote if lang == "zh" else "")
-            t = terms(normalized(extra), lang)
-            raw.append((i, answer, t, weights.answer_discount))
-            mine.update(t)
-            entry_terms.append(mine)
+            texts.append((answer, normalized(extra), weights.answer_discount))
+            for text, norm, discount in texts:
+                found = {shared.setdefault(t, t) for t in terms(norm, lang)}
+                if found:
+                    raw.append((i, text, " ".join(sorted(found)), discount))
+                    mine |= found
+            entry_terms.append(frozenset(mine))
         n = max(len(entry_terms), 1)
         df: dict[str, int] = defaultdict(int)
         for mine in entry_terms:
@@ -131,33 +131,32 @@ class LangIndex:
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1 + n)
         self.weights = {t: v * self.kind_weights[term_kind(t)] for t, v in self.idf.items()}
-        self.entry_vocab = [frozenset(m) for m in entry_terms]  # per entry: all its terms
+        self.entry_vocab = entry_terms  # per entry: all its terms
         self.vocab = frozenset(df) | frozenset(extra_vocab)  # every term the base uses
+        # Pass 2: documents (variants with the same terms are one), and their postings.
         self.docs: list[Doc] = []  # grouped by entry, in entry order
-        cell_terms: list[str] = []  # one cell per (document, term): the term...
-        cell_docs: list[int] = []  # ...and the document
-        same: dict[tuple[int, frozenset[str], float], Doc] = {}
-        for entry, text, terms_, discount in raw:
-            tset = frozenset(terms_)
-            if not tset:
-                continue
-            twin = same.get((entry, tset, discount))
+        cell_terms: list[str] = []  # one cell per (document, term): the term
+        sizes: list[int] = []  # terms per document
+        same: dict[tuple[int, str, float], Doc] = {}
+        for entry, text, key, discount in raw:
+            twin = same.get((entry, key, discount))
             if twin is not None:  # variants that differ only in script match alike
                 twin.texts.append(text)
                 continue
+            tset = key.split(" ")
             weight = math.fsum(map(self.weights.__getitem__, tset))
-            doc = Doc(entry, text, [text], tset, weight, discount)
-            same[(entry, tset, discount)] = doc
+            doc = Doc(entry, text, [text], key, weight, discount)
+            same[(entry, key, discount)] = doc
             cell_terms.extend(tset)
-            cell_docs.extend([len(self.docs)] * len(tset))
+            sizes.append(len(tset))
             self.docs.append(doc)
-        # Postings as one array of documents sorted by term, and where each term's begin.
+        # Postings: one array of documents sorted by term, and where each term's begin.
         self.term_ids = {t: i for i, t in enumerate(dict.fromkeys(cell_terms))}
         tids = np.fromiter(map(self.term_ids.__getitem__, cell_terms), np.int64, len(cell_terms))
-        term_ids = self.term_ids
-        self.post_docs = np.array(cell_docs, dtype=np.int64)[np.argsort(tids, kind="stable")]
-        self.post_start = np.zeros(len(term_ids) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(tids, minlength=len(term_ids)), out=self.post_start[1:])
+        cell_docs = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        self.post_docs = cell_docs[np.argsort(tids, kind="stable")]
+        self.post_start = np.zeros(len(self.term_ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tids, minlength=len(self.term_ids)), out=self.post_start[1:])
         self.doc_entry = np.fromiter((d.entry for d in self.docs), np.int64, len(self.docs))
         self.doc_scale = np.array([DICE_SCALE * d.discount for d in self.docs])
         self.doc_weight = np.array([d.weight for d in self.docs])

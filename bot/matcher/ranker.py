@@ -98,6 +98,7 @@ class Matcher:
             lang: Answers(kb.entries, lang, self.index[lang], self.terms, norm, zh_text)
             for lang in LANGS
         }
+        self._normalized.clear()  # needed while indexing; answers and quotes come back
 
     def normalized(self, text: str) -> str:
         """A stored text, normalised (remembered: the base's texts are few)."""
@@ -147,7 +148,7 @@ class Matcher:
         out: list[Candidate] = []
         for hit in hits:
             vocab = index.entry_vocab[hit.entry]
-            fuzzy = self.scorer(qkey, hit.doc.fuzzy_key()) * hit.doc.discount
+            fuzzy = self.scorer(qkey, hit.doc.key) * hit.doc.discount
             covered = 100 * math.fsum(wt for t, wt in qweight.items() if t in vocab) / qtotal
             score = weights.dice * hit.dice + weights.fuzzy * fuzzy + weights.coverage * covered
             score, lacking = checks.apply(score, hit.entry)
