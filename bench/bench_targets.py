@@ -1,8 +1,7 @@
 """The issue's performance targets, measured on this machine: one table, met yes/no.
 
 Prints figures; asserts nothing. Loopback only (the fake Bot API server of the tests,
-``tests/fake_bot_api.py``, on 127.0.0.1 in this process, its idle long polls fixed not to
-spin: see ``bench_telegram.fake_bot_api_class``); every child process is started
+``tests/fake_bot_api.py``, on 127.0.0.1 in this process); every child process is started
 in its own process group and killed with it, and every temporary directory removed, even
 on failure or Ctrl-C. Each measurement is repeated a few times where cheap; the median is
 reported (every run's figure in brackets). About two minutes in all.

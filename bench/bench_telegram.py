@@ -59,23 +59,11 @@ USER_BASE = 10_000_000  # user ids of the simulated readers
 
 
 def fake_bot_api_class() -> type:
-    """``tests/fake_bot_api.FakeBotApi`` whose long polls wait instead of spinning.
-
-    Its ``deleteWebhook`` (which ``start_polling`` calls) sets the "new update" event
-    without replacing it, so every later ``getUpdates`` that finds the queue empty
-    busy-loops on the set event until its timeout, burning a core of the server's process
-    (and, when the server shares this process, of the benchmark's). Replacing the event
-    after the call keeps the server idle while it waits."""
+    """``tests/fake_bot_api.FakeBotApi`` (imported from the tests' folder)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fake_bot_api import FakeBotApi
 
-    class LeanFakeBotApi(FakeBotApi):
-        def _m_deletewebhook(self, p: dict[str, Any]) -> bool:
-            result = super()._m_deletewebhook(p)
-            self._new_update = asyncio.Event()
-            return result
-
-    return LeanFakeBotApi
+    return FakeBotApi
 
 
 def _server_main(conn: Any) -> None:

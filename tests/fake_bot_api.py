@@ -314,9 +314,14 @@ class FakeBotApi:
         upd.setdefault("update_id", next(self._update_ids))
         self._updates.append(upd)
         self._remember_chats(upd)
+        self._wake_polls()
+        return upd
+
+    def _wake_polls(self) -> None:
+        """Wake every waiting long poll, then arm a fresh event for the next ones (an event
+        left set would make every later poll spin until its timeout)."""
         self._new_update.set()
         self._new_update = asyncio.Event()
-        return upd
 
     def enqueue_many(self, updates: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         return [self.enqueue(u) for u in updates]
@@ -592,7 +597,7 @@ class FakeBotApi:
         self.webhook = {}
         if p.get("drop_pending_updates") in (True, "true"):
             self._updates.clear()
-        self._new_update.set()
+        self._wake_polls()
         return True
 
     def _m_setwebhook(self, p: dict[str, Any]) -> bool:
@@ -605,7 +610,7 @@ class FakeBotApi:
         self.webhook = dict(p)
         if p.get("drop_pending_updates") in (True, "true"):
             self._updates.clear()
-        self._new_update.set()  # wake a long poll: it now conflicts
+        self._wake_polls()  # a waiting long poll now conflicts
         return True
 
     def _m_getwebhookinfo(self, p: dict[str, Any]) -> dict[str, Any]:
