@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -689,13 +690,27 @@ def _load_synonyms(
     said = ""
     if article is not None:
         said = to_simplified(" ".join(p.text for s in article.sections for p in s.paragraphs))
-    zh_base = said + to_simplified(
-        "".join(e.answer.get("zh", "") + "".join(e.questions.get("zh", ())) for e in entries)
+    zh_raw = said + "".join(
+        e.answer.get("zh", "") + "".join(e.questions.get("zh", ())) for e in entries
     )
-    en_base = " ".join(
-        e.answer.get("en", "") + " " + " ".join(e.questions.get("en", ())) for e in entries
-    ).lower()
-    en_stems = {stem(w) for w in re.findall(r"[a-z]+", en_base)}
+    en_words = set(
+        re.findall(
+            r"[a-z]+",
+            " ".join(
+                e.answer.get("en", "") + " " + " ".join(e.questions.get("en", ()))
+                for e in entries
+            ).lower(),
+        )
+    )
+    en_stems = {stem(w) for w in en_words}
+
+    @lru_cache(maxsize=1)
+    def zh_simplified() -> str:  # only when a word is not found as written (rare)
+        return to_simplified(zh_raw)
+
+    def used_in_zh(word: str) -> bool:
+        return word in zh_raw or word in zh_simplified()
+
     pairs: dict[str, tuple[str, int]] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -721,7 +736,7 @@ def _load_synonyms(
             bad(f"{mine!r}: a Chinese reader's word needs 2 or more characters")
         elif said and mine in said:
             bad(f"{mine!r} occurs in the article itself: mapping it would rewrite the article")
-        elif entries and theirs not in zh_base:
+        elif entries and not used_in_zh(theirs):
             bad(f"{theirs!r} is not a word the article or the knowledge base uses")
         pairs[mine] = (theirs, number)
     return tuple((mine, theirs) for mine, (theirs, _) in pairs.items())

@@ -9,6 +9,7 @@ a 70,000-line table is not filtered line by line. The hand-written lists may hav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache, lru_cache
 from importlib import resources
@@ -111,3 +112,13 @@ def t2s_table() -> tuple[dict[str, str], frozenset[str]]:
     table = dict(line.split("\t", 1) for line in _table_rows("t2s.txt"))
     prefixes = frozenset(word[:i] for word in table for i in range(1, len(word) + 1))
     return table, prefixes
+
+
+@lru_cache(maxsize=1)
+def t2s_chars() -> tuple[dict[int, str], re.Pattern[str]]:
+    """The one-character words of ``t2s_table`` as a ``str.translate`` table, and a pattern
+    matching the characters where a longer word of the table may begin."""
+    table, _ = t2s_table()
+    chars = {ord(w): s for w, s in table.items() if len(w) == 1}
+    starts = sorted({w[0] for w in table if len(w) > 1})
+    return chars, re.compile("[" + "".join(map(re.escape, starts)) + "]")

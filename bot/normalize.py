@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .lexicons import t2s_table, word_list, word_pairs
+from .lexicons import t2s_chars, t2s_table, word_list, word_pairs
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -56,28 +56,40 @@ THANKS = frozenset(word_list("thanks.txt"))
 
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
-    """Traditional characters (and words) to simplified ones, as zhconv's ``convert(text,
-    "zh-cn")`` does: at each position the longest word of the table, else the character."""
+    """Traditional characters (and words) to simplified ones, exactly as zhconv's
+    ``convert(text, "zh-cn")``: at each position the longest word of the table, else the
+    character. Only where a longer word may begin is that searched; elsewhere a character
+    maps alone (``str.translate``)."""
     if text.isascii():  # English: nothing to convert
         return text
-    table, prefixes = t2s_table()
+    chars, starts = t2s_chars()
     out: list[str] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        found, end = None, pos
-        i = pos + 1
-        while i <= n and text[pos:i] in prefixes:
-            word = table.get(text[pos:i])
-            if word is not None:
-                found, end = word, i
-            i += 1
-        if found is None:
-            out.append(text[pos])
-            pos += 1
-        else:
-            out.append(found)
-            pos = end
+    done = 0  # text[:done] is converted
+    for m in starts.finditer(text):
+        pos = m.start()
+        if pos < done:
+            continue  # inside a word already converted
+        word, end = _longest_word(text, pos)
+        if end - pos > 1:
+            out.append(text[done:pos].translate(chars))
+            out.append(word)
+            done = end
+    out.append(text[done:].translate(chars))
     return "".join(out)
+
+
+def _longest_word(text: str, pos: int) -> tuple[str, int]:
+    """The longest word of the table at ``pos`` (converted) and where it ends; the
+    character itself if none."""
+    table, prefixes = t2s_table()
+    found, end = text[pos], pos + 1
+    i = pos + 1
+    while i <= len(text) and text[pos:i] in prefixes:
+        word = table.get(text[pos:i])
+        if word is not None:
+            found, end = word, i
+        i += 1
+    return found, end
 
 
 def _cn_count(match: re.Match[str]) -> str:
