@@ -166,7 +166,7 @@ def _named(q: Question, a: Answers) -> frozenset[str]:
 
 def _lacks_words(need: dict[str, float], a: Answers, i: int) -> float:
     """The share of the distinctive weight that entry ``i`` never uses (0..1)."""
-    vocab, known = a.index.entry_vocab[i], a.index.idf
+    vocab, known = a.index.entry_vocab[i], a.index.weights
     missing = math.fsum(w for t, w in need.items() if t not in vocab and t in known)
     return missing / (math.fsum(need.values()) or 1.0)
 

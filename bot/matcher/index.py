@@ -128,9 +128,11 @@ class LangIndex:
         for mine in entry_terms:
             for t in mine:
                 df[t] += 1
-        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1 + n)
-        self.weights = {t: v * self.kind_weights[term_kind(t)] for t, v in self.idf.items()}
+        # A term's weight: its inverse document frequency over entries times its kind's.
+        self.weights = {
+            t: math.log(1 + n / c) * self.kind_weights[term_kind(t)] for t, c in df.items()
+        }
         self.entry_vocab = entry_terms  # per entry: all its terms
         self.vocab = frozenset(df) | frozenset(extra_vocab)  # every term the base uses
         # Pass 2: documents (variants with the same terms are one), and their postings.

@@ -22,7 +22,7 @@ from bot.matcher.guards import Answers, Checks, question
 from bot.matcher.index import Hit, LangIndex, Terms
 from bot.matcher.unknown import UnknownWords
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult
-from bot.normalize import normalize, synonyms
+from bot.normalize import normalize, synonyms, to_simplified
 from bot.question_kinds import asks_mention, bare_numbers, mentioned_content
 
 Scorer = Callable[[str, str], float]  # rapidfuzz-style: two strings -> 0..100
@@ -99,6 +99,7 @@ class Matcher:
             for lang in LANGS
         }
         self._normalized.clear()  # needed while indexing; answers and quotes come back
+        to_simplified.cache_clear()  # full of the base's texts: keep it for readers' questions
 
     def normalized(self, text: str) -> str:
         """A stored text, normalised (remembered: the base's texts are few)."""
