@@ -208,7 +208,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.telegram.runner import main as run_bot
 
-    return run_bot(webhook=args.webhook)
+    if args.webhook:
+        return run_bot(webhook=True)
+    # Polling serves no HTTP: keep PTB's webhook server (tornado, ~4 MB of memory) out.
+    with _not_importable("tornado"):
+        return run_bot(webhook=False)
+
+
+@contextlib.contextmanager
+def _not_importable(module: str) -> Iterator[None]:
+    """While inside, importing ``module`` fails (as if it were not installed), unless it
+    is imported already; afterwards it can be imported again."""
+    if module in sys.modules:
+        yield
+        return
+    sys.modules[module] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get(module, 0) is None:
+            del sys.modules[module]
 
 
 def build_parser() -> argparse.ArgumentParser:

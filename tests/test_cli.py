@@ -412,3 +412,18 @@ def test_answers_do_not_depend_on_the_hash_seed() -> None:
 
 def test_python_dash_m_bot_is_the_command() -> None:
     assert "usage: citebot" in _process([sys.executable, "-m", "bot", "--help"])
+
+
+def test_polling_keeps_the_webhook_server_out_only_while_importing() -> None:
+    import sys
+
+    from bot.cli import _not_importable
+
+    name = "citebot_test_not_installed_module"
+    with _not_importable(name), pytest.raises(ImportError):
+        __import__(name)
+    assert name not in sys.modules  # importable (or not) as before afterwards
+    with _not_importable("json"):
+        import json  # already imported: untouched
+
+        assert json.dumps([]) == "[]"
