@@ -192,7 +192,7 @@ def _questions() -> list[str]:
 
 
 async def _start(
-    api_url: str, data_dir: Path, *, limited: bool, answer_cache: bool
+    api_url: str, data_dir: Path, *, limited: bool, answer_cache: bool, inbox: bool = True
 ) -> tuple[Any, Any]:
     from bot.engine import REMEMBERED_ANSWERS, Engine
     from bot.matcher import MatchConfig
@@ -211,7 +211,11 @@ async def _start(
     remember = REMEMBERED_ANSWERS if answer_cache else 0
     engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env), remember=remember)
     store = StatsStore(settings.stats_path)
-    kwargs = {} if limited else {"rate_limiter": None}
+    kwargs: dict[str, Any] = {} if limited else {"rate_limiter": None}
+    if inbox:  # as `citebot run`: every update stored before it is confirmed
+        from bot.inbox import Inbox
+
+        kwargs["inbox"] = Inbox(settings.inbox_path)
     app = build_application(settings, engine, store, **kwargs)
     await app.initialize()
     if app.post_init:
@@ -266,7 +270,11 @@ async def _bench(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="citebot-bench-") as tmp:
             t0 = time.perf_counter()
             app, store = await _start(
-                api_url, Path(tmp) / "a", limited=False, answer_cache=args.answer_cache
+                api_url,
+                Path(tmp) / "a",
+                limited=False,
+                answer_cache=args.answer_cache,
+                inbox=not args.no_inbox,
             )
             startup = time.perf_counter() - t0
             rss_started = _rss_mb()
@@ -282,7 +290,11 @@ async def _bench(args: argparse.Namespace) -> None:
             await _stop(app, store)
 
             app, store = await _start(
-                api_url, Path(tmp) / "b", limited=True, answer_cache=args.answer_cache
+                api_url,
+                Path(tmp) / "b",
+                limited=True,
+                answer_cache=args.answer_cache,
+                inbox=not args.no_inbox,
             )
             conn.send(("burst", args.limited, USER_BASE + 3_000_000, questions, 30))
             limited = await _recv(conn)
@@ -385,6 +397,9 @@ def main() -> None:
         "--answer-cache",
         action="store_true",
         help="let the engine remember recent answers, as in production (default: off)",
+    )
+    parser.add_argument(
+        "--no-inbox", action="store_true", help="without the durable inbox (default: with it)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()

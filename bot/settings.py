@@ -69,6 +69,11 @@ class Settings:
         return self.data_dir / "stats.sqlite3"
 
     @property
+    def inbox_path(self) -> Path:
+        """The SQLite database of updates received and not yet answered."""
+        return self.data_dir / "inbox.sqlite3"
+
+    @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
 

@@ -278,6 +278,7 @@ async def run_bot(
     from telegram.ext import TypeHandler
 
     from bot.engine import Engine
+    from bot.inbox import Inbox
     from bot.matcher import MatchConfig
     from bot.selfcheck import CheckCache
     from bot.settings import Settings
@@ -300,6 +301,7 @@ async def run_bot(
             engine = Engine(settings.knowledge_dir, MatchConfig.from_env(environment), cache=cache)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = StatsStore(settings.stats_path)
+        build_kwargs.setdefault("inbox", Inbox(settings.inbox_path))
         app = build_application(settings, engine, store, **build_kwargs)
         handled = Handled()
         app.add_handler(TypeHandler(Update, handled), group=OBSERVER_GROUP)

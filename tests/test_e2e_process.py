@@ -342,3 +342,37 @@ async def test_a_base_whose_questions_collide_is_reported_to_the_admins(tmp_path
     assert "Self-check found problems" in plain(report)
     assert f"{hotline.source_file}:" in plain(report) and stolen in plain(report)
     assert "not answered by their own entry" in err  # and in the log, at WARNING
+
+
+async def test_kill_9_in_the_middle_of_a_load_loses_no_question(tmp_path):
+    """Questions queue up, the bot is killed (SIGKILL) while answering them and started
+    again: every question is answered; a duplicate only for replies in flight at the kill."""
+    from bot.telegram.app import CONCURRENT_UPDATES
+
+    questions = ["连云港有多少个爱国主义教育基地?", "连云港有多少处革命遗址?", "表情包是谁设计的?"]
+    count, first_user = 150, 5_000_000
+    async with FakeBotApi() as api:
+        env = bot_env(tmp_path, api, copy_knowledge(tmp_path))
+        for i in range(count):  # one question per reader: no flood guard involved
+            api.private_text(questions[i % len(questions)], user_id=first_user + i)
+
+        def answered() -> set[int]:
+            return {r.chat_id for r in api.find("sendMessage")}
+
+        stderr = Stderr(await spawn(tmp_path, env))
+        await api.wait_until(lambda: len(answered()) >= count // 5, "no answers before the kill")
+        stderr.proc.kill()  # SIGKILL: no clean-up at all
+        await stderr.finish()
+        assert len(answered()) < count, "the kill came too late to test anything"
+        stderr = Stderr(await spawn(tmp_path, env))
+        try:
+            await api.wait_until(
+                lambda: len(answered()) >= count, "questions lost", timeout=4 * WAIT
+            )
+        finally:
+            stderr.proc.send_signal(signal.SIGTERM)
+        code, _, err = await stderr.finish()
+    assert code == 0, err
+    replies = [r.chat_id for r in api.find("sendMessage")]
+    assert set(replies) == set(range(first_user, first_user + count))  # none lost
+    assert len(replies) - count <= CONCURRENT_UPDATES  # only replies in flight at the kill

@@ -19,6 +19,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -30,16 +31,20 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.engine import Engine
+from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram import admin, callbacks, handlers
 from bot.telegram.access import ADMIN_COMMANDS, admin_filter
 from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
+from bot.telegram.durable import DurableBot, mark_done, replay_pending
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.texts import COMMANDS
@@ -47,6 +52,8 @@ from bot.telegram.texts import COMMANDS
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3  # on 429 RetryAfter, per request
+REQUEST_POOL = 256  # HTTP connections for requests other than getUpdates (PTB's default)
+DONE_GROUP = 900  # handler group of mark_done: after every handler that answers
 CONCURRENT_UPDATES = 8  # a slow handler does not hold up the others; more only adds HTTP pool churn
 FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
 BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
@@ -87,12 +94,15 @@ def build_application(
     engine: Engine,
     store: StatsStore,
     *,
+    inbox: Inbox | None = None,
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
     flood: FloodGuard | None = None,
     button_flood: FloodGuard | None = None,
 ) -> App:
     """The bot's Application, wired to ``settings.api_base_url``.
 
+    ``inbox`` (``citebot run`` always gives one) stores every update before it is
+    confirmed and replays what was never answered (``bot.telegram.durable``).
     ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
     limits, RetryAfter honoured); pass ``None`` to disable (benchmarks). ``flood`` defaults
     to 5 messages per 10 s per user, ``button_flood`` to 12 button presses per 10 s.
@@ -100,22 +110,27 @@ def build_application(
     install_redaction(settings.token, settings.webhook_secret)
     if rate_limiter is _DEFAULT:
         rate_limiter = AIORateLimiter(max_retries=MAX_RETRIES)
+    bot = DurableBot(
+        settings.token,
+        base_url=f"{settings.api_base_url}/bot",
+        base_file_url=f"{settings.api_base_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=REQUEST_POOL),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        defaults=DEFAULTS,
+        rate_limiter=rate_limiter,
+        inbox=inbox,
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(f"{settings.api_base_url}/bot")
-        .base_file_url(f"{settings.api_base_url}/file/bot")
-        .defaults(DEFAULTS)
+        .bot(bot)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if rate_limiter is not None:
-        builder = builder.rate_limiter(rate_limiter)
     app: App = builder.build()
     data = app.bot_data
-    data.settings, data.engine, data.store = settings, engine, store
+    data.settings, data.engine, data.store, data.inbox = settings, engine, store, inbox
     data.flood = flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW)
     data.button_flood = (
         button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
@@ -165,6 +180,7 @@ def add_handlers(app: App) -> None:
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
+    app.add_handler(TypeHandler(Update, mark_done), group=DONE_GROUP)
     app.add_error_handler(handlers.on_error)
 
 
@@ -201,11 +217,15 @@ async def post_init(app: App) -> None:
     app.bot_data.username = app.bot.username
     log.info("bot @%s ready", app.bot.username)
     await set_commands(app)
+    await replay_pending(app)
 
 
 async def post_shutdown(app: App) -> None:
+    """Stop a running self-check; flush and close the statistics and the inbox (in-flight
+    handlers have finished by now)."""
     if app.bot_data.checks is not None:
         await app.bot_data.checks.stop()
-    """Flush and close the statistics (in-flight handlers have finished by now)."""
     await app.bot_data.store.aclose()
+    if app.bot_data.inbox is not None:
+        app.bot_data.inbox.close()
     log.info("statistics flushed")

@@ -13,6 +13,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.engine import Engine
+from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram.checks import BackgroundCheck
@@ -35,6 +36,7 @@ class BotData:
     button_flood: FloodGuard = field(init=False)  # button presses per user
     username: str | None = None  # the bot's @username, without the @
     checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
+    inbox: Inbox | None = None  # every update, stored before it is confirmed
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

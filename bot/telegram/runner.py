@@ -55,6 +55,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(str(exc))
 
     from bot.engine import Engine
+    from bot.inbox import Inbox
     from bot.knowledge import KnowledgeError
     from bot.matcher import MatchConfig
     from bot.selfcheck import CheckCache
@@ -81,14 +82,20 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         store = StatsStore(settings.stats_path)
     except Exception as exc:  # unwritable data directory, corrupt database...
         return _fail(f"cannot open the statistics in {settings.data_dir}: {_one_line(str(exc))}")
+    try:
+        inbox = Inbox(settings.inbox_path)
+    except Exception as exc:
+        store.close()
+        return _fail(f"cannot open the inbox in {settings.data_dir}: {_one_line(str(exc))}")
 
     configure_logging(settings.log_level, settings.token, settings.webhook_secret)
     if not asyncio.run(_token_accepted(settings)):
         store.close()
+        inbox.close()
         return _fail(
             "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
         )
-    app = build_application(settings, engine, store)
+    app = build_application(settings, engine, store, inbox=inbox)
     _install_sighup(app)
     _install_self_check(app)
     log.info(
@@ -130,6 +137,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(f"cannot serve the webhook on {where}: {exc.strerror or exc}")
     finally:
         store.close()  # no-op if post_shutdown already closed it
+        inbox.close()
     log.info("stopped")
     return 0
 
