@@ -197,7 +197,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     engine = _engine(args)
     status = 0
     for path, file_cases in cases:
-        report = evaluate(file_cases, engine.ask)
+        report = evaluate(file_cases, engine.ask, engine.kb.entry)
         print(f"== {path}")
         print(format_report(report, verbose=not args.quiet))
         if report.answered_rate < args.min_answered or report.refused_rate < args.min_refused:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.model import MatchResult
+from bot.model import Entry, MatchResult
 from bot.safe_yaml import YamlError, YamlList, YamlMap, load_file
 
 
@@ -41,12 +41,20 @@ class Report:
     answered_ok: int = 0
     unanswerable: int = 0
     refused: int = 0
+    one_tap: int = 0  # answerable, not answered correctly, but a suggested entry is right
     per_category: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     failures: list[Failure] = field(default_factory=list)
 
     @property
     def answered_rate(self) -> float:
         return 100.0 * self.answered_ok / self.answerable if self.answerable else 100.0
+
+    @property
+    def reach_rate(self) -> float:
+        """Answerable questions answered correctly or one tap away (a suggestion whose
+        entry answers correctly)."""
+        reached = self.answered_ok + self.one_tap
+        return 100.0 * reached / self.answerable if self.answerable else 100.0
 
     @property
     def refused_rate(self) -> float:
@@ -96,7 +104,14 @@ def is_correct(case: Case, shown: str) -> bool:
     return all(any(alt.lower() in text for alt in group) for group in case.expect)
 
 
-def evaluate(cases: list[Case], ask: Callable[[str], MatchResult]) -> Report:
+def evaluate(
+    cases: list[Case],
+    ask: Callable[[str], MatchResult],
+    entry_of: Callable[[str], Entry | None] | None = None,
+) -> Report:
+    """Score ``ask`` on ``cases``. With ``entry_of`` (entry id -> Entry), a question not
+    answered correctly counts as one tap away when a suggestion's entry, as a tap on its
+    button shows it, answers it correctly."""
     report = Report()
     for case in cases:
         result = ask(case.question)
@@ -111,6 +126,12 @@ def evaluate(cases: list[Case], ask: Callable[[str], MatchResult]) -> Report:
             report.answerable += 1
             ok = entry is not None and is_correct(case, shown)
             report.answered_ok += ok
+            if not ok and entry_of is not None:
+                report.one_tap += any(
+                    (tapped := entry_of(s.entry_id)) is not None
+                    and is_correct(case, f"{tapped.answer[result.lang]}\n{tapped.citation.quote}")
+                    for s in result.suggestions
+                )
         cat = report.per_category[case.category]
         cat[0] += ok
         cat[1] += 1
@@ -133,6 +154,8 @@ def format_report(report: Report, verbose: bool = True) -> str:
         f" = {report.answered_rate:.1f}%",
         f"unanswerable refused:          {report.refused}/{report.unanswerable}"
         f" = {report.refused_rate:.1f}%",
+        f"answered or one tap away:      {report.answered_ok + report.one_tap}/"
+        f"{report.answerable} = {report.reach_rate:.1f}%",
         "per category:",
     ]
     for cat, (ok, n) in sorted(report.per_category.items()):
