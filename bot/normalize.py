@@ -175,19 +175,32 @@ def _about_bot() -> frozenset[str]:
     return frozenset(strip_fillers(normalize(p)).replace(" ", "") for p in ABOUT_BOT)
 
 
+@lru_cache(maxsize=1)
+def _smalltalk_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """Greetings and thanks as written and as questions reach ``smalltalk_kind``
+    (normalised, fillers stripped, no spaces: "在吗" is "在", "晚上好" is "晚好")."""
+
+    def forms(phrases: frozenset[str]) -> frozenset[str]:
+        said = {strip_fillers(normalize(p)).replace(" ", "") for p in phrases}
+        return frozenset(phrases | (said - {""}))
+
+    return forms(GREETINGS), forms(THANKS)
+
+
 def smalltalk_kind(norm: str) -> str | None:
     """'greeting' or 'thanks' if the whole message is small talk, else None."""
     text = norm.strip()
     compact = text.replace(" ", "")
     if compact in _about_bot():
         return "greeting"
-    for kind, phrases in (("thanks", THANKS), ("greeting", GREETINGS)):
+    greetings, thanks = _smalltalk_forms()
+    for kind, phrases in (("thanks", thanks), ("greeting", greetings)):
         if text in phrases or compact in phrases:
             return kind
         # e.g. "你好 谢谢" / "hi thanks": every token is small talk of some kind
     tokens = text.split()
-    if tokens and all(t in GREETINGS or t in THANKS for t in tokens):
-        return "thanks" if any(t in THANKS for t in tokens) else "greeting"
+    if tokens and all(t in greetings or t in thanks for t in tokens):
+        return "thanks" if any(t in thanks for t in tokens) else "greeting"
     return None
 
 

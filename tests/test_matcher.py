@@ -263,3 +263,26 @@ def test_the_engine_remembers_recent_answers_until_a_reload(tmp_path, knowledge_
     engine.reload()
     again = engine.ask("连云港有多少个爱国主义教育基地?")
     assert again is not first and again.entry == first.entry  # a new base answers afresh
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["青少年有哪些专门的红色教育活动", "连云港宣讲党史用了哪些文艺表演形式"],  # the examples
+)
+def test_a_question_the_article_does_not_answer_outright_gets_related_buttons(
+    engine, question
+) -> None:
+    result = engine.ask(question)
+    assert result.status != "answered" and result.suggestions
+    assert all(s.score >= engine.config.related_threshold for s in result.suggestions)
+
+
+@pytest.mark.parametrize("question", ["Who founded Alibaba?", "如何减肥", "阿里巴巴的创始人是谁"])
+def test_off_topic_questions_get_no_buttons(engine, question) -> None:
+    result = engine.ask(question)
+    assert result.status == "no_match" and not result.suggestions
+
+
+@pytest.mark.parametrize("question", ["在吗？", "晚上好"])
+def test_greetings_are_recognised_after_normalisation(engine, question) -> None:
+    assert engine.ask(question).smalltalk == "greeting"

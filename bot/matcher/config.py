@@ -60,7 +60,11 @@ class Weights:
     unknown_verb_power: float = 0.6  # an unknown verb costs oov_penalty to this power
     max_unknown_words: int = 3  # unknown words that cost (more add nothing)
     shortlist: int = 8  # entries reranked per question
-    suggestion_window: float = 25.0  # suggestions score within this of the best
+    suggestion_window: float = 35.0  # suggestions score within this of the best
+    # A suggestion must share a term of at least this weight with the question: a pair said
+    # by fewer than a third of the entries (log(1 + 3)), not "连云港" or "党史".
+    related_min_weight: float = 1.38
+    related_min_terms: int = 2  # ...and at least this many such terms (one is chance)
     typo_ratio: float = 90.0  # rapidfuzz ratio for an English word to be a typo of a known one
     typo_min_length: int = 5  # English words shorter than this are never typos
 
@@ -73,6 +77,7 @@ class MatchConfig:
 
     answer_threshold: float = 58.0  # best score needed to answer
     suggest_threshold: float = 35.0  # score needed to be offered as "did you mean"
+    related_threshold: float = 20.0  # score needed to be offered as a related entry
     ambiguity_gap: float = 4.0  # best must lead the runner-up entry by this much
     confident_score: float = 88.0  # at or above this, answer even if the gap is small
     clear_lead_threshold: float = 45.0  # a lower score still answers when it leads by...

@@ -4,7 +4,9 @@
 ``ambiguity_gap`` (or reaches ``confident_score``), or leads every entry quoting another
 sentence by ``clear_lead_gap`` from ``clear_lead_threshold`` up with no guard triggered;
 "does the article mention X?" is answered by the best entry quoting X. ``ambiguous`` (up
-to ``max_suggestions``) for close calls above ``suggest_threshold``; else ``no_match``.
+to ``max_suggestions``) for close calls above ``suggest_threshold``; else ``no_match``,
+with related entries (sharing a distinctive term, scoring ``related_threshold`` or more) as
+suggestions: a reader is one tap away from what the article does say nearby.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Candidate:
     score: float
     entry: int  # index into the base's entries
     lacks_kind: bool  # the answer lacks a kind of fact the question asks for
+    related: bool = True  # shares distinctive terms (words, character pairs) with the question
 
 
 def decide(
@@ -41,7 +44,11 @@ def decide(
     suggestions = tuple(
         Suggestion(entries[c.entry].id, entries[c.entry].label(lang), round(c.score, 1))
         for c in candidates[: cfg.max_suggestions]
-        if c.score >= cfg.suggest_threshold and c.score >= top.score - window
+        if c.score >= top.score - window
+        and (
+            c.score >= cfg.suggest_threshold  # a close call: "did you mean"
+            or (c.related and c.score >= cfg.related_threshold)  # related to what is asked
+        )
     )
     confident = top.score >= cfg.answer_threshold and (
         gap >= cfg.ambiguity_gap or top.score >= cfg.confident_score
@@ -70,6 +77,16 @@ def decide(
             score=score,
             suggestions=suggestions,
             reason=why,
+            extra=extra,
+        )
+    if suggestions and top.score < cfg.suggest_threshold:  # related, too weak for "did you mean"
+        return MatchResult(
+            question,
+            "no_match",
+            lang,
+            score=score,
+            suggestions=suggestions,
+            reason="related only",
             extra=extra,
         )
     if suggestions:

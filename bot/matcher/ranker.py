@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from bot.matcher.config import MatchConfig
 from bot.matcher.decision import Candidate, decide
 from bot.matcher.guards import Answers, Checks, question
-from bot.matcher.index import Hit, LangIndex, Terms
+from bot.matcher.index import Hit, LangIndex, Terms, term_kind
 from bot.matcher.unknown import UnknownWords
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult
 from bot.normalize import normalize, synonyms, to_simplified
@@ -145,6 +145,13 @@ class Matcher:
         hits: list[Hit] = index.search(qweight, weights.shortlist)
         qtotal = math.fsum(qweight.values())  # fsum: exact, so independent of PYTHONHASHSEED
         qkey = " ".join(sorted(qweight))
+        # Terms that make an entry "related": distinctive ones, not said all over the base
+        distinct = [
+            t
+            for t in qweight
+            if term_kind(t) in ("bi", "word")
+            and index.weights.get(t, 0.0) >= weights.related_min_weight
+        ]
         checks = Checks(question(norm, lang, qweight), self.answers[lang], weights.guards)
         out: list[Candidate] = []
         for hit in hits:
@@ -153,7 +160,8 @@ class Matcher:
             covered = 100 * math.fsum(wt for t, wt in qweight.items() if t in vocab) / qtotal
             score = weights.dice * hit.dice + weights.fuzzy * fuzzy + weights.coverage * covered
             score, lacking = checks.apply(score, hit.entry)
-            out.append(Candidate(score, hit.entry, lacking))
+            related = sum(t in vocab for t in distinct) >= weights.related_min_terms
+            out.append(Candidate(score, hit.entry, lacking, related))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
