@@ -87,7 +87,7 @@ def answer(question: str, ranker: Ranker, words: Synonyms | None = None) -> Matc
     query = prepare(question, words)
     if not query.norm:
         return MatchResult(question, "no_match", query.lang, reason="empty")
-    kind = smalltalk_kind(query.norm)
+    kind = smalltalk_kind(query.norm, words)
     if kind:
         return MatchResult(question, "no_match", query.lang, smalltalk=kind, reason="smalltalk")
     return ranker.rank(query)

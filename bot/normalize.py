@@ -175,25 +175,26 @@ def _about_bot() -> frozenset[str]:
     return frozenset(strip_fillers(normalize(p)).replace(" ", "") for p in ABOUT_BOT)
 
 
-@lru_cache(maxsize=1)
-def _smalltalk_forms() -> tuple[frozenset[str], frozenset[str]]:
+@lru_cache(maxsize=8)
+def _smalltalk_forms(words: Synonyms | None) -> tuple[frozenset[str], frozenset[str]]:
     """Greetings and thanks as written and as questions reach ``smalltalk_kind``
-    (normalised, fillers stripped, no spaces: "在吗" is "在", "晚上好" is "晚好")."""
+    (normalised with ``words``, fillers stripped, no spaces: "在吗" is "在")."""
 
     def forms(phrases: frozenset[str]) -> frozenset[str]:
-        said = {strip_fillers(normalize(p)).replace(" ", "") for p in phrases}
+        said = {strip_fillers(normalize(p, words)).replace(" ", "") for p in phrases}
         return frozenset(phrases | (said - {""}))
 
     return forms(GREETINGS), forms(THANKS)
 
 
-def smalltalk_kind(norm: str) -> str | None:
-    """'greeting' or 'thanks' if the whole message is small talk, else None."""
+def smalltalk_kind(norm: str, words: Synonyms | None = None) -> str | None:
+    """'greeting' or 'thanks' if the whole message is small talk, else None. ``norm`` is
+    the message normalised with ``words`` (a knowledge base's synonyms), fillers stripped."""
     text = norm.strip()
     compact = text.replace(" ", "")
     if compact in _about_bot():
         return "greeting"
-    greetings, thanks = _smalltalk_forms()
+    greetings, thanks = _smalltalk_forms(words)
     for kind, phrases in (("thanks", thanks), ("greeting", greetings)):
         if text in phrases or compact in phrases:
             return kind

@@ -267,7 +267,7 @@ def test_the_engine_remembers_recent_answers_until_a_reload(tmp_path, knowledge_
 
 @pytest.mark.parametrize(
     "question",
-    ["青少年有哪些专门的红色教育活动", "连云港宣讲党史用了哪些文艺表演形式"],  # the issue's examples
+    ["青少年有哪些专门的红色教育活动", "连云港宣讲党史用了哪些文艺表演形式"],  # issue examples
 )
 def test_a_question_the_article_does_not_answer_outright_gets_related_buttons(
     engine, question
