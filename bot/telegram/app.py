@@ -32,6 +32,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.engine import Engine
 from bot.settings import Settings
@@ -42,11 +43,12 @@ from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
+from bot.telegram.request import RetryingRequest, UpdateIdProcessor
 from bot.telegram.texts import COMMANDS
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 3  # on 429 RetryAfter, per request
+MAX_RETRIES = 0  # the limiter only throttles: RetryingRequest retries 429s (and 5xx, resets)
 CONCURRENT_UPDATES = 8  # a slow handler does not hold up the others; more only adds HTTP pool churn
 FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
 BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
@@ -88,14 +90,17 @@ def build_application(
     store: StatsStore,
     *,
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
+    request: BaseRequest | None = None,
     flood: FloodGuard | None = None,
     button_flood: FloodGuard | None = None,
 ) -> App:
     """The bot's Application, wired to ``settings.api_base_url``.
 
-    ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
-    limits, RetryAfter honoured); pass ``None`` to disable (benchmarks). ``flood`` defaults
-    to 5 messages per 10 s per user, ``button_flood`` to 12 button presses per 10 s.
+    ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=0)`` (throttling to Telegram's
+    flood limits); pass ``None`` to disable (benchmarks). ``request`` (every request but
+    getUpdates) defaults to a :class:`~bot.telegram.request.RetryingRequest`, which retries
+    transient failures and 429s for up to a minute. ``flood`` defaults to 5 messages per
+    10 s per user, ``button_flood`` to 12 button presses per 10 s.
     """
     install_redaction(settings.token, settings.webhook_secret)
     if rate_limiter is _DEFAULT:
@@ -107,7 +112,8 @@ def build_application(
         .base_file_url(f"{settings.api_base_url}/file/bot")
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .request(request if request is not None else RetryingRequest())
+        .concurrent_updates(UpdateIdProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
