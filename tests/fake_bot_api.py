@@ -19,9 +19,12 @@ Tests enqueue updates (``private_text``, ``group_text``, ``callback_query`` ... 
 realistic update dicts), await "the next request of method X matching a predicate" with
 ``wait_for`` (or any condition with ``wait_until``: waiters wake when a request arrives and
 when it is answered, and give up after ``WAIT`` seconds), and inject failures with
-``fail_next`` (429 + ``retry_after``, 400, 403, a delay, or a response held until the test
-releases it). Every request is recorded in order; the time each update was first handed out
-by ``getUpdates`` is kept in ``served_at`` (the benchmark measures latency from it).
+``fail_next``, for the next N calls of a method: an error status (429 + ``retry_after``,
+400, 403, 500...), a 5xx whose body is a proxy's HTML page instead of JSON
+(``body=HTML_502``), a connection closed without an answer (``reset=True``), a delay, or a
+response held until the test releases it (delay and hold combine with the others). Every
+request is recorded in order; the time each update was first handed out by ``getUpdates``
+is kept in ``served_at`` (the benchmark measures latency from it).
 
 Nothing here talks to the network beyond 127.0.0.1.
 """
@@ -33,6 +36,8 @@ import contextlib
 import itertools
 import json
 import re
+import socket
+import struct
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,6 +103,13 @@ _MAX_TEXT = 4096
 # The ceiling of every wait: generous, so that a busy 2-core machine never trips it; waits
 # end as soon as what they wait for happens.
 WAIT = 30.0
+# What a reverse proxy answers when Telegram's backend is down: HTML, not the Bot API's JSON.
+HTML_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+RESET = -1  # the status ``handle`` returns for "close the connection without an answer"
 
 
 class ApiError(Exception):
@@ -170,6 +182,8 @@ class _Failure:
     delay: float
     match: Callable[[dict[str, Any]], bool] | None
     hold: asyncio.Event | None = None
+    reset: bool = False  # close the connection without an answer
+    body: str | None = None  # answer this text (HTML) instead of the Bot API's JSON
 
 
 def check_html(text: str) -> str | None:
@@ -357,12 +371,17 @@ class FakeBotApi:
         delay: float = 0.0,
         match: Callable[[dict[str, Any]], bool] | None = None,
         hold: asyncio.Event | None = None,
+        reset: bool = False,
+        body: str | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` (matching ``match``) with an error.
 
-        ``error_code=429`` with ``retry_after`` is Telegram's flood control; ``None`` with a
-        ``delay`` just delays a normal response, and with ``hold`` holds it until the test
-        sets that event (at most ``WAIT`` seconds).
+        ``error_code=429`` with ``retry_after`` is Telegram's flood control (repeated with
+        ``times``); ``None`` with a ``delay`` just delays a normal response, and with ``hold``
+        holds it until the test sets that event (at most ``WAIT`` seconds). ``body`` answers
+        ``error_code`` with that text as an HTML page (``HTML_502``: a proxy's "Bad Gateway")
+        instead of JSON; ``reset=True`` closes the connection without answering (after the
+        delay or hold, if any). A failed call never reaches the method: nothing is sent.
         """
         if description is None:
             description = {
@@ -375,9 +394,22 @@ class FakeBotApi:
             retry_after = 1
         self._failures.append(
             _Failure(
-                method.lower(), times, error_code, description, retry_after, delay, match, hold
+                method.lower(),
+                times,
+                error_code,
+                description,
+                retry_after,
+                delay,
+                match,
+                hold,
+                reset,
+                body,
             )
         )
+
+    def clear_failures(self) -> None:
+        """Forget every injected failure not used up yet."""
+        self._failures.clear()
 
     def block_by_user(self, chat_id: int, times: int = 1) -> None:
         """The user ``chat_id`` blocked the bot: sends to them answer 403."""
@@ -509,9 +541,11 @@ class FakeBotApi:
         self._new_request.set()
         self._new_request = asyncio.Event()
 
-    async def handle(self, req: Request) -> tuple[int, dict[str, Any]]:
-        """Answer one request: ``(http_status, body)``. Waiters are woken when it arrives
-        and again when it is answered."""
+    async def handle(self, req: Request) -> tuple[int, dict[str, Any] | str]:
+        """Answer one request: ``(http_status, body)``, the body JSON or (an injected
+        ``body``) text; the status ``RESET`` means "close the connection without an answer"
+        (``req.response`` then says ``"reset": True``). Waiters are woken when it arrives and
+        again when it is answered."""
         self._record(req)
         self._notify()
         try:
@@ -525,6 +559,8 @@ class FakeBotApi:
                 if failure.hold is not None:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(failure.hold.wait(), WAIT)
+                if failure.reset or failure.body is not None:
+                    return self._answered(req, failure)
                 if failure.error_code is not None:
                     params = (
                         {"retry_after": failure.retry_after}
@@ -550,6 +586,19 @@ class FakeBotApi:
         for listener in self.listeners:
             listener(req)
         return status, body
+
+    def _answered(self, req: Request, failure: _Failure) -> tuple[int, dict[str, Any] | str]:
+        """Record and announce a transport fault: a reset or a non-JSON page."""
+        if failure.reset:
+            status: int = RESET
+            req.response = {"ok": False, "reset": True, "description": "connection reset"}
+        else:
+            status = failure.error_code or 502
+            req.response = {"ok": False, "error_code": status, "description": "(HTML page)"}
+        self._notify()
+        for listener in self.listeners:
+            listener(req)
+        return status, failure.body or ""
 
     # ------------------------------------------------------------------ methods
 
@@ -1130,9 +1179,23 @@ class _Handler(tornado.web.RequestHandler):
             self.api._notify()
         else:
             status, body = await self.api.handle(req)
+        if status == RESET:
+            self._reset()
+            return
         self.set_status(status)
+        if isinstance(body, str):
+            self.set_header("Content-Type", "text/html")
+            self.finish(body)
+            return
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body, ensure_ascii=False))
+
+    def _reset(self) -> None:
+        """Close the connection at once, without an answer (a TCP reset, not a clean end)."""
+        stream = self.detach()
+        with contextlib.suppress(OSError):
+            stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        stream.close()
 
 
 def deliver_headers(secret: str | None) -> dict[str, str]:

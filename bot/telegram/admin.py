@@ -42,8 +42,7 @@ MAX_PROBLEMS_SHOWN = 30  # of a failed reload
 @guarded
 async def on_refused(update: Update, context: Context) -> None:
     """An admin command from someone who is not an admin (private chats and groups alike)."""
-    user = update.effective_user
-    log.info("refused admin command from user=%s", user.id if user else None)
+    log.info("refused an admin command from a non-admin (update %s)", update.update_id)
     await respond_text(update, context, t("not_admin", user_lang(update)))
 
 

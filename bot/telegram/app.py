@@ -34,7 +34,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.engine import Engine
 from bot.inbox import Inbox
@@ -47,12 +47,12 @@ from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.durable import DurableBot, mark_done, replay_pending
 from bot.telegram.flood import FloodGuard
 from bot.telegram.logsetup import install_redaction
+from bot.telegram.request import RetryingRequest, UpdateIdProcessor
 from bot.telegram.texts import COMMANDS
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 3  # on 429 RetryAfter, per request
-REQUEST_POOL = 256  # HTTP connections for requests other than getUpdates (PTB's default)
+MAX_RETRIES = 0  # the limiter only throttles: RetryingRequest retries 429s (and 5xx, resets)
 DONE_GROUP = 900  # handler group of mark_done: after every handler that answers
 CONCURRENT_UPDATES = 8  # a slow handler does not hold up the others; more only adds HTTP pool churn
 FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
@@ -96,6 +96,7 @@ def build_application(
     *,
     inbox: Inbox | None = None,
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
+    request: BaseRequest | None = None,
     flood: FloodGuard | None = None,
     button_flood: FloodGuard | None = None,
 ) -> App:
@@ -103,9 +104,11 @@ def build_application(
 
     ``inbox`` (``citebot run`` always gives one) stores every update before it is
     confirmed and replays what was never answered (``bot.telegram.durable``).
-    ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=3)`` (Telegram's flood
-    limits, RetryAfter honoured); pass ``None`` to disable (benchmarks). ``flood`` defaults
-    to 5 messages per 10 s per user, ``button_flood`` to 12 button presses per 10 s.
+    ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=0)`` (throttling to Telegram's
+    flood limits); pass ``None`` to disable (benchmarks). ``request`` (every request but
+    getUpdates) defaults to a :class:`~bot.telegram.request.RetryingRequest`, which retries
+    transient failures and 429s for up to a minute. ``flood`` defaults to 5 messages per
+    10 s per user, ``button_flood`` to 12 button presses per 10 s.
     """
     install_redaction(settings.token, settings.webhook_secret)
     if rate_limiter is _DEFAULT:
@@ -114,7 +117,7 @@ def build_application(
         settings.token,
         base_url=f"{settings.api_base_url}/bot",
         base_file_url=f"{settings.api_base_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=REQUEST_POOL),
+        request=request if request is not None else RetryingRequest(),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         defaults=DEFAULTS,
         rate_limiter=rate_limiter,
@@ -124,7 +127,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(UpdateIdProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

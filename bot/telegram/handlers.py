@@ -117,7 +117,7 @@ async def admit(update: Update, context: Context) -> bool:
     if verdict is Verdict.ALLOW:
         return True
     if verdict is Verdict.NOTIFY:
-        log.info("flood guard: muting user=%s for a while", key)
+        log.info("flood guard: muting a user for a while (update %s)", update.update_id)
         if update.callback_query is not None:
             await ack(update.callback_query, plain("flood", user_lang(update)))
         else:
@@ -328,7 +328,7 @@ def _pressed(update: Update, kind: callbacks.Kind) -> tuple[CallbackQuery, Callb
     cb = callbacks.parse(query.data)
     lang: Lang = (cb.lang if cb else None) or user_lang(update)
     if cb is None or cb.kind != kind:
-        log.info("malformed callback data from user=%s", query.from_user.id)
+        log.info("malformed callback data (update %s)", update.update_id)
         return query, None, lang
     return query, cb, lang
 
@@ -392,7 +392,7 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     notice, nothing else."""
     query = update.callback_query
     assert query is not None
-    log.info("unknown callback data from user=%s", query.from_user.id)
+    log.info("unknown callback data (update %s)", update.update_id)
     await _stale(query, user_lang(update))
 
 
@@ -420,36 +420,48 @@ async def _show(update: Update, context: Context, reply: Reply) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """The one global error handler: log (never the token: see ``logsetup``) and survive.
-    Telegram and network errors are expected in production and logged briefly; anything
-    else is a bug, logged with its traceback, and the reader gets a short apology."""
+    """The one global error handler: log and survive. A line names the update by its id
+    and the error by its type and message, never the update's content (no names, no
+    texts; the token is masked by ``logsetup``). Telegram and network errors are expected
+    in production and logged briefly, one WARNING per lost reply; anything else is a bug,
+    logged with its traceback, and the reader gets a short apology."""
     error = context.error
     where = _describe(update)
     if isinstance(error, Forbidden):
-        log.info("forbidden (blocked by the user or removed from the chat) %s: %s", where, error)
+        log.warning(
+            "forbidden (blocked by the user or removed from the chat) %s: %s", where, _brief(error)
+        )
         return
-    if isinstance(error, RetryAfter):
-        log.warning("rate limited by Telegram %s: %s", where, error)
+    if isinstance(error, BadRequest):  # before NetworkError: PTB derives it from that
+        log.warning("Telegram rejected a request %s: %s", where, _brief(error))
         return
-    if isinstance(error, BadRequest):
-        log.warning("Telegram rejected a request %s: %s", where, error)
-        return
-    if isinstance(error, NetworkError):  # includes TimedOut
-        log.warning("network error %s: %s", where, error)
+    if isinstance(error, (RetryAfter, NetworkError)):  # NetworkError includes TimedOut
+        # In a handler, the request was retried for up to a minute by
+        # ``bot.telegram.request``, which logged the WARNING (with the API method) when it
+        # gave up; outside one (polling, start-up) nothing has been said yet.
+        level = logging.INFO if isinstance(update, Update) else logging.WARNING
+        log.log(level, "%s %s: %s", type(error).__name__, where, _brief(error))
         return
     if isinstance(error, TelegramError):
-        log.warning("Telegram error %s: %s", where, error)
+        log.warning("Telegram error %s: %s", where, _brief(error))
         return
-    log.error("unexpected error %s", where, exc_info=error)
+    log.error("unexpected error %s: %s", where, type(error).__name__, exc_info=error)
     if isinstance(update, Update):
         await _apologise(update, context)
 
 
 def _describe(update: object) -> str:
+    """``(update 17)``: the update's id only (no chat, no user: no reader data in logs)."""
     if not isinstance(update, Update):
         return "(no update)"
-    chat = update.effective_chat
-    return f"(update={update.update_id} chat={chat.id if chat else None})"
+    return f"(update {update.update_id})"
+
+
+def _brief(error: BaseException) -> str:
+    """The error's message, one line of at most 200 characters (PTB's messages can quote a
+    whole HTML error page)."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 async def _apologise(update: Update, context: Context) -> None:
