@@ -232,57 +232,171 @@ async def test_run_polling_answers_reloads_on_sighup_and_stops_on_sigterm(tmp_pa
     assert counts.get("answered", 0) >= 2
 
 
+WEBHOOK_SECRET = "process-secret_1"
+
+
+def webhook_env(tmp_path: Path, api: FakeBotApi, port: int, **values: str) -> dict[str, str]:
+    """What ``citebot run --webhook`` sees, serving on 127.0.0.1:``port``/telegram."""
+    return clean_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        CITEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        CITEBOT_WEBHOOK_LISTEN="127.0.0.1",
+        CITEBOT_WEBHOOK_PORT=str(port),
+        CITEBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        **values,
+    )
+
+
 async def test_run_webhook_process(tmp_path):
     port = free_port()
-    secret = "process-secret_1"
+    secret = WEBHOOK_SECRET
     async with FakeBotApi() as api:
-        env = clean_env(
-            tmp_path,
-            TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            CITEBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
-            CITEBOT_WEBHOOK_LISTEN="127.0.0.1",
-            CITEBOT_WEBHOOK_PORT=str(port),
-            CITEBOT_WEBHOOK_SECRET=secret,
-        )
-        proc = await spawn(tmp_path, env, "--webhook")
+        proc = await spawn(tmp_path, webhook_env(tmp_path, api, port), "--webhook")
+        stderr = Stderr(proc)
         try:
             hook = await api.wait_for("setWebhook")
             assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
             assert hook.params["secret_token"] == secret
+            assert sorted(hook.params["allowed_updates"]) == ["callback_query", "message"]
+            await stderr.wait_line("serving the webhook on")
             update = {
                 "message": api.message(
                     api.private_chat(READER_ID), BASES_ZH, user=api.user(READER_ID)
                 )
             }
-            # setWebhook comes before the server accepts connections: retry connecting
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + WAIT
-            while True:
-                try:
-                    async with httpx.AsyncClient(timeout=WAIT) as client:
-                        forged = await client.post(
-                            hook.params["url"],
-                            json=dict(update, update_id=1),
-                            headers=deliver_headers("wrong"),
-                        )
-                    break
-                except httpx.ConnectError:
-                    assert loop.time() < deadline, "the webhook server never accepted a connection"
-                    await asyncio.sleep(0.05)
+            async with httpx.AsyncClient(timeout=WAIT) as client:
+                forged = await client.post(
+                    hook.params["url"],
+                    json=dict(update, update_id=1),
+                    headers=deliver_headers("wrong"),
+                )
             assert forged.status_code == 403
             status = await api.deliver(update)
             assert status == 200
             reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
             assert "66" in plain(reply)
             assert len(api.find("sendMessage")) == 1
+            proc.send_signal(signal.SIGHUP)  # reloads in webhook mode too
+            outcome = await stderr.wait_line(
+                "knowledge base reloaded", "SIGHUP reload refused", "SIGHUP reload failed"
+            )
+            assert outcome == "knowledge base reloaded", stderr.text
         finally:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
-        code, out, err = await finish(proc)
+        code, out, err = await stderr.finish()
     assert code == 0, err
     assert "Traceback" not in err
+    assert "statistics flushed" in err and "stopped" in err  # a clean stop
     assert secret not in err + out and DEFAULT_TOKEN.split(":")[1] not in err + out
+
+
+async def _sample_peak_rss(pid: int, peak: list[float], stop: asyncio.Event) -> None:
+    """Keep ``peak[0]`` at the highest RSS (MB) of process ``pid`` until ``stop``."""
+    import psutil
+
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        peak[0] = max(peak[0], process.memory_info().rss / 2**20)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.005)
+
+
+async def test_webhook_memory_stays_flat_under_huge_posts(tmp_path):
+    """10 concurrent 20 MB bodies with the secret (413) and 10 without (403): the bot never
+    reads them, its RSS stays under 250 MB, and it answers a reader afterwards."""
+    import psutil
+    from test_webhook import MB, post_flood
+
+    port = free_port()
+    async with FakeBotApi() as api:
+        stderr = Stderr(await spawn(tmp_path, webhook_env(tmp_path, api, port), "--webhook"))
+        try:
+            await stderr.wait_line("serving the webhook on")
+            before = psutil.Process(stderr.proc.pid).memory_info().rss / 2**20
+            peak, sampled = [before], asyncio.Event()
+            sampler = asyncio.create_task(_sample_peak_rss(stderr.proc.pid, peak, sampled))
+            with_secret = [
+                post_flood(port, "/telegram", WEBHOOK_SECRET, 20 * MB, chunked=i % 2 == 1)
+                for i in range(10)
+            ]
+            without = [post_flood(port, "/telegram", None, 20 * MB) for _ in range(10)]
+            statuses = await asyncio.gather(*with_secret, *without)
+            sampled.set()
+            await sampler
+            print(f"RSS before {before:.0f} MB, peak under 20 x 20 MB posts {peak[0]:.0f} MB")
+            assert statuses == [413] * 10 + [403] * 10, statuses
+            assert peak[0] < 250, f"RSS rose to {peak[0]:.0f} MB"
+            update = {
+                "message": api.message(
+                    api.private_chat(READER_ID), BASES_ZH, user=api.user(READER_ID)
+                )
+            }
+            assert await api.deliver(update) == 200
+            reply = await api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
+            assert "66" in plain(reply)
+        finally:
+            if stderr.proc.returncode is None:
+                stderr.proc.send_signal(signal.SIGTERM)
+        code, _, err = await stderr.finish()
+    assert code == 0, err
+    assert "Traceback" not in err and " ERROR " not in err, err
+
+
+async def test_webhook_kill_9_right_after_the_200s_loses_no_update(tmp_path):
+    """Updates are posted; the bot is killed (SIGKILL) as soon as their 200s are back, and
+    started again: every update is answered (stored before its 200, replayed at start-up)."""
+    from bot.telegram.app import CONCURRENT_UPDATES
+
+    questions = ["连云港有多少个爱国主义教育基地?", "连云港有多少处革命遗址?", "表情包是谁设计的?"]
+    count, first_user = 120, 6_000_000
+    port = free_port()
+    async with FakeBotApi() as api:
+        env = webhook_env(tmp_path, api, port)
+        url = f"http://127.0.0.1:{port}/telegram"
+        updates = [
+            {
+                "update_id": 500_000 + i,
+                "message": api.message(
+                    api.private_chat(first_user + i),
+                    questions[i % len(questions)],
+                    user=api.user(first_user + i),
+                ),
+            }
+            for i in range(count)  # one question per reader: no flood guard involved
+        ]
+
+        def answered() -> set[int]:
+            return {r.chat_id for r in api.find("sendMessage")}
+
+        stderr = Stderr(await spawn(tmp_path, env, "--webhook"))
+        await stderr.wait_line("serving the webhook on")
+        async with httpx.AsyncClient(
+            timeout=WAIT, limits=httpx.Limits(max_connections=16)
+        ) as client:
+            replies = await asyncio.gather(
+                *(
+                    client.post(url, json=u, headers=deliver_headers(WEBHOOK_SECRET))
+                    for u in updates
+                )
+            )
+        stderr.proc.kill()  # SIGKILL right after the last 200: no clean-up at all
+        assert [r.status_code for r in replies] == [200] * count
+        await stderr.finish()
+        assert len(answered()) < count, "the kill came too late to test anything"
+        print(f"answered before the kill: {len(answered())} of {count}")
+        stderr = Stderr(await spawn(tmp_path, env, "--webhook"))
+        try:
+            await api.wait_until(lambda: len(answered()) >= count, "updates lost", timeout=4 * WAIT)
+        finally:
+            stderr.proc.send_signal(signal.SIGTERM)
+        code, _, err = await stderr.finish()
+    assert code == 0, err
+    replies_to = [r.chat_id for r in api.find("sendMessage")]
+    assert set(replies_to) == set(range(first_user, first_user + count))  # none lost
+    assert len(replies_to) - count <= CONCURRENT_UPDATES  # only replies in flight at the kill
 
 
 async def _run_until_checked(tmp_path: Path, env: dict[str, str], api: FakeBotApi) -> str:

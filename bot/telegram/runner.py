@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
@@ -109,17 +109,20 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
     if hasattr(signal, "SIGHUP"):  # until post_init installs the reload handler
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
-        if webhook:
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                stop_signals=stop_signals,
-                bootstrap_retries=-1,
-            )
+        if webhook:  # our own endpoint: refuses before reading, stores before the 200
+            from bot.telegram.webhook import WebhookError, serve
+
+            try:
+                asyncio.run(
+                    _until_signalled(
+                        lambda stop: serve(
+                            app, settings, stop=stop, allowed_updates=ALLOWED_UPDATES
+                        ),
+                        stop_signals,
+                    )
+                )
+            except WebhookError as exc:
+                return _fail(_one_line(str(exc)))
         else:
             app.run_polling(
                 allowed_updates=ALLOWED_UPDATES,
@@ -140,6 +143,21 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         inbox.close()
     log.info("stopped")
     return 0
+
+
+async def _until_signalled(
+    serve: Callable[[asyncio.Event], Awaitable[None]], signals: Sequence[int]
+) -> None:
+    """Run ``serve(stop)``; any of ``signals`` sets ``stop`` (a graceful stop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await serve(stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 async def _token_accepted(settings: Settings) -> bool:
