@@ -67,3 +67,30 @@ async def test_updates_stored_but_never_answered_are_answered_at_start(tmp_path)
         assert "66" in plain(reply)
         await bot.wait_handled(raw)
         assert bot.app.bot_data.inbox.pending() == []
+
+
+async def test_a_repeat_does_not_mark_the_first_copy_done_while_it_is_in_hand(tmp_path):
+    from bot.telegram.durable import mark_done
+
+    class Ctx:  # what mark_done reads of a handler context
+        def __init__(self, bot):
+            self.bot_data = bot.app.bot_data
+
+    async with run_bot(tmp_path) as bot:
+        inbox = bot.app.bot_data.inbox
+        raw = {
+            "update_id": 99,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "x",
+                "chat": {"id": 5, "type": "private"},
+            },
+        }
+        assert inbox.accept([(99, raw)]) == [True]
+        from telegram import Update
+
+        await mark_done(Update.de_json({"update_id": 99}, bot.app.bot), Ctx(bot))
+        assert [uid for uid, _ in inbox.pending()] == [99]  # the repeat marked nothing
+        await mark_done(Update.de_json(raw, bot.app.bot), Ctx(bot))
+        assert inbox.pending() == []

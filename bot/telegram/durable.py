@@ -81,10 +81,16 @@ class DurableBot(ExtBot[None]):
 
 
 async def mark_done(update: Update, context: Context) -> None:
-    """Registered after every other handler: the update is answered (or failed for good)."""
+    """Registered after every other handler: the update is answered (or failed for good).
+    An empty update stands for a repeated or unreadable one (``DurableBot.screen``): the
+    first copy of a repeated one may still be in hand, so it marks nothing."""
     inbox = context.bot_data.inbox
-    if inbox is not None:
+    if inbox is not None and not _empty(update):
         inbox.done(update.update_id)
+
+
+def _empty(update: Update) -> bool:
+    return set(update.to_dict()) <= {"update_id"}
 
 
 async def replay_pending(app: App) -> int:

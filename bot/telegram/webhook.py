@@ -10,8 +10,8 @@ Telegram POSTs each update to ``CITEBOT_WEBHOOK_PATH`` with the secret token in 
 - **while streaming** (``data_received``): 413 as soon as more than ``MAX_BODY`` arrived
   (a chunked body); the connection is closed;
 - **after reading**: 400 for a body that is not a JSON object with an integer
-  ``update_id``, or an update python-telegram-bot cannot read (logged at WARNING with its
-  id, as in polling). A readable update is stored in the durable inbox
+  ``update_id``. An update python-telegram-bot cannot read is skipped and confirmed (200;
+  logged at WARNING with its id, as in polling). A readable update is stored in the durable inbox
   (``DurableBot.screen``, the code path polling uses: store, recognise a repeat) and
   queued for the handlers, and only then, once it is committed, comes the 200. An update id
   seen before gets 200 and is not answered again.
@@ -146,8 +146,8 @@ class UpdateHandler(_Endpoint):
             self.answer(200)
         elif _readable(raw, bot):  # stored before (screen logged it): answered, or queued to be
             self.answer(200)
-        else:  # screen logged it (WARNING, id only) and recorded it as never to answer
-            self.answer(400, "unreadable update")
+        else:  # screen logged it (WARNING, id only) and recorded it as never to answer:
+            self.answer(200)  # confirmed, as polling confirms it (a 400 is sent again)
 
     def answer(self, status: int, reason: str = "") -> None:
         self.why = reason
