@@ -36,6 +36,7 @@ READER_TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Sorry, the article does not say that. Related parts of the article:",
     },
     "did_you_mean": {"zh": "你是想问下面哪一个?", "en": "Did you mean one of these?"},
+    "did_you_mean_one": {"zh": "你是想问「{question}」吗?", "en": "Did you mean “{question}”?"},
     "greeting": {
         "zh": "你好!关于这篇文章,你想了解什么?",
         "en": "Hello! What would you like to know about the article?",
@@ -109,8 +110,15 @@ class AnswerView:
         if self.kind == "smalltalk":
             return self.smalltalk or "greeting"
         if self.kind == "choose":
-            return "did_you_mean"
+            return "did_you_mean_one" if len(self.suggestions) == 1 else "did_you_mean"
         return "no_answer_related" if self.suggestions else "no_answer"
+
+    @property
+    def message_values(self) -> dict[str, str]:
+        """What the message of ``message_key`` fills in: the one question it offers."""
+        if self.message_key == "did_you_mean_one":
+            return {"question": self.suggestions[0].label.rstrip("?？ ")}
+        return {}
 
 
 def source_of(entry: Entry, kb: KnowledgeBase, lang: Lang) -> Source:

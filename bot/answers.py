@@ -52,6 +52,8 @@ def view_text(view: AnswerView) -> str:
             f"  — {reader_text('source_label', lang)}: {src.title} · {where}\n"
             f"    {open_q}{src.quote}{close_q}"
         )
+    if view.kind == "choose" and len(view.suggestions) == 1:
+        return reader_text(view.message_key, lang, **view.message_values)
     if view.kind == "choose":
         lines = [reader_text("did_you_mean", lang)]
         lines += [f"  {i}. {c.label}" for i, c in enumerate(view.suggestions, 1)]

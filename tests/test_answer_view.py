@@ -42,6 +42,16 @@ def test_answer_view_holds_answer_and_source() -> None:
         (
             MatchResult("x", "ambiguous", "en", suggestions=(Suggestion("e1", "Q1", 50),)),
             "choose",
+            "did_you_mean_one",
+        ),
+        (
+            MatchResult(
+                "x",
+                "ambiguous",
+                "en",
+                suggestions=(Suggestion("e1", "Q1", 50), Suggestion("e2", "Q2", 45)),
+            ),
+            "choose",
             "did_you_mean",
         ),
         # every suggested entry vanished (a reload in between): nothing to choose from
@@ -58,7 +68,7 @@ def test_kinds_and_their_texts(result: MatchResult, kind: str, key: str) -> None
     assert view.kind == kind and view.message_key == key
     assert view.answer is None and view.source is None
     # the terminal and Telegram say the same (Telegram may add a /topics hint)
-    shown = reader_text(key, view.lang)
+    shown = reader_text(key, view.lang, **view.message_values)
     assert view_text(view).splitlines()[0] in (shown, reader_text("no_answer", view.lang))
     message = render.view_reply(view, kb).messages[0]
     check_html(message)

@@ -121,7 +121,7 @@ async def test_ambiguous_question_offers_buttons_and_a_press_answers(bot):
     for button, suggestion in zip(buttons, result.suggestions, strict=False):
         assert button["text"].rstrip("…") in suggestion.question
         assert suggestion.entry_id in button["callback_data"] or button["callback_data"].startswith(
-            "ai:"
+            "ci:"
         )
         assert len(button["callback_data"].encode()) <= 64
     assert "/topics" in plain(reply)
@@ -135,6 +135,10 @@ async def test_ambiguous_question_offers_buttons_and_a_press_answers(bot):
     answer = await bot.reply_to(press, since=mark)
     assert_answer_for(answer, expected[1], kb, "zh")
     assert answer.reply_to_message_id == bot.api.bot_message(reply)["message_id"]
+    # the other choices are stale now: the message loses its buttons
+    cleared = await bot.api.wait_for("editMessageReplyMarkup", since=mark)
+    assert cleared.params["message_id"] == bot.api.bot_message(reply)["message_id"]
+    assert not cleared.params.get("reply_markup")
 
 
 async def test_no_match_is_honest(bot):

@@ -376,3 +376,27 @@ def test_without_listed_examples_start_picks_from_the_largest_sections(kb) -> No
     assert [e.id for e in listed] == list(kb.examples[:3])
     picked = render.example_entries(dataclasses.replace(kb, examples=()))
     assert len(picked) == 3 and len({e.section_id for e in picked}) == 3
+
+
+def test_one_suggestion_is_asked_about_by_name(engine, kb) -> None:
+    from bot import answer_view
+
+    result = engine.ask("谢印参是哪个省的人")  # one plausible entry, not an answer
+    assert result.status == "ambiguous" and len(result.suggestions) == 1
+    view = answer_view.build(result, kb)
+    (text,) = render.view_reply(view, kb).messages
+    label = result.suggestions[0].question.rstrip("?？")
+    assert f"你是想问「{label}」吗?" in html.unescape(text)
+    assert "哪一个" not in text
+
+
+def test_choice_buttons_are_marked_and_old_entry_buttons_still_parse(kb) -> None:
+    entry = kb.entries[0]
+    choice = callbacks.parse(callbacks.entry_data(entry, kb, "zh", choice=True))
+    plain_entry = callbacks.parse(callbacks.entry_data(entry, kb, "zh"))
+    assert choice is not None and choice.choice and choice.kind == "entry"
+    assert plain_entry is not None and not plain_entry.choice
+    assert callbacks.resolve_entry(choice, kb) is entry
+    assert callbacks.ENTRY_PATTERN.match(f"c:{entry.id}:zh")
+    assert callbacks.parse(f"a:{entry.id}") == callbacks.Callback("entry", entry.id)  # old data
+    assert callbacks.parse("cx:1:zh") is None and callbacks.parse("c::zh") is None

@@ -4,6 +4,8 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
 
 - ``a:<entry_id>:<lang>`` answer an entry; ``ai:<version>:<index>:<lang>`` when the id
   would not fit (the index is only trusted while the knowledge base keeps that version);
+- ``c:``/``ci:`` the same from a "did you mean" or related-entries message: once answered,
+  that message's buttons are removed (they are stale);
 - ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
 - ``T:<lang>`` back to the list of sections.
 
@@ -28,7 +30,7 @@ VERSION_CHARS = 8
 Kind = Literal["entry", "section", "sections"]
 
 # The prefix of each kind's data (matched at the start, as CallbackQueryHandler does).
-ENTRY_PATTERN = re.compile(r"ai?:")
+ENTRY_PATTERN = re.compile(r"[ac]i?:")
 SECTION_PATTERN = re.compile(r"ti?:")
 SECTIONS_PATTERN = re.compile(r"T(?::|$)")
 
@@ -39,6 +41,7 @@ class Callback:
     key: str = ""  # entry or section id; or the index when ``version`` is set
     lang: Lang | None = None
     version: str | None = None  # set for index-based data
+    choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
 
 
 def _fits(data: str) -> bool:
@@ -49,13 +52,15 @@ def _short_version(kb: KnowledgeBase) -> str:
     return "".join(c for c in kb.version if c.isalnum())[:VERSION_CHARS] or "0"
 
 
-def entry_data(entry: Entry, kb: KnowledgeBase, lang: Lang) -> str:
-    """Callback data that answers ``entry`` in ``lang``; always <= 64 bytes."""
-    data = f"a:{entry.id}:{lang}"
+def entry_data(entry: Entry, kb: KnowledgeBase, lang: Lang, *, choice: bool = False) -> str:
+    """Callback data that answers ``entry`` in ``lang``; always <= 64 bytes. ``choice``:
+    offered as a choice (``c:``), so the message's buttons are removed once one is pressed."""
+    head = "c" if choice else "a"
+    data = f"{head}:{entry.id}:{lang}"
     if _fits(data) and ":" not in entry.id:
         return data
     index = next(i for i, e in enumerate(kb.entries) if e.id == entry.id)
-    return f"ai:{_short_version(kb)}:{index}:{lang}"
+    return f"{head}i:{_short_version(kb)}:{index}:{lang}"
 
 
 def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
@@ -83,16 +88,18 @@ def parse(data: str | None) -> Callback | None:
         rest = rest[:-1]
     if head == "T" and not rest:
         return Callback("sections", "", lang)
-    kind: Kind | None = {"a": "entry", "ai": "entry", "t": "section", "ti": "section"}.get(head)
+    kinds: dict[str, Kind] = {"a": "entry", "c": "entry", "t": "section"}
+    kind = kinds.get(head.removesuffix("i")) if head in ("a", "ai", "c", "ci", "t", "ti") else None
     if kind is None:
         return None
-    if head in ("a", "t"):
+    choice = head.startswith("c")
+    if head in ("a", "c", "t"):
         if len(rest) != 1 or not rest[0]:
             return None
-        return Callback(kind, rest[0], lang)
+        return Callback(kind, rest[0], lang, choice=choice)
     if len(rest) != 2 or not rest[0] or not rest[1].isascii() or not rest[1].isdigit():
         return None
-    return Callback(kind, rest[1], lang, version=rest[0])
+    return Callback(kind, rest[1], lang, version=rest[0], choice=choice)
 
 
 def resolve_entry(cb: Callback, kb: KnowledgeBase) -> Entry | None:

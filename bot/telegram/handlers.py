@@ -359,6 +359,9 @@ async def on_entry_button(update: Update, context: Context) -> None:
         reply_to=message.message_id,
         thread_id=_thread_of(message) if isinstance(message, Message) else None,
     )
+    if cb is not None and cb.choice:  # the other choices are stale now: take them away
+        with contextlib.suppress(TelegramError):  # too old to edit, or edited already
+            await query.edit_message_reply_markup(reply_markup=None)
 
 
 @guarded

@@ -204,7 +204,7 @@ def choice_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup
         entry = kb.entry(choice.entry_id)
         if entry is None:  # the view was built on another base
             continue
-        data = callbacks.entry_data(entry, kb, view.lang)
+        data = callbacks.entry_data(entry, kb, view.lang, choice=True)
         rows.append([InlineKeyboardButton(label(choice.label), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -220,7 +220,8 @@ def view_reply(view: AnswerView, kb: KnowledgeBase) -> Reply:
         return Reply(to_messages(answer_blocks(view)))
     markup = choice_keyboard(view, kb) if view.kind in ("choose", "not_found") else None
     key = view.message_key if markup is not None or view.kind != "not_found" else "no_answer"
-    return Reply([t(_TEXT_KEYS.get(key, key), view.lang)], markup)
+    values = view.message_values if key == view.message_key else {}
+    return Reply([t(_TEXT_KEYS.get(key, key), view.lang, **values)], markup)
 
 
 def result_reply(result: MatchResult, kb: KnowledgeBase) -> Reply:

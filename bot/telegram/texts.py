@@ -152,6 +152,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         {"zh": "看看 /topics 了解文章讲了什么。", "en": "See /topics for what it covers."},
     ),
     "no_match_related": _reader("no_answer_related"),
+    "did_you_mean_one": _reader(
+        "did_you_mean_one",
+        {
+            "zh": "不是的话,换个说法再问,或者看看 /topics。",
+            "en": "If not, try rephrasing, or see /topics.",
+        },
+    ),
     "did_you_mean": _reader(
         "did_you_mean",
         {
