@@ -33,12 +33,12 @@ _CN_DIGITS = {
     "七": 7,
     "八": 8,
     "九": 9,
-    "十": 10,
 }
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # The measure words after which a Chinese count becomes digits (bot/data/zh_measure_words.txt).
 MEASURE_WORDS = "".join(word_list("zh_measure_words.txt"))
 _CN_COUNT_RE = re.compile(
-    rf"([一二两三四五六七八九十]{{1,3}})(?=[{MEASURE_WORDS}万])"
+    rf"([零一二两三四五六七八九十百千]{{1,8}})(?=[{MEASURE_WORDS}万亿余多米元岁]|平方)"
     r"|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?=月[一二三四五六七八九十\d]|月份|[日号])"
 )
 
@@ -93,16 +93,30 @@ def _longest_word(text: str, pos: int) -> tuple[str, int]:
 
 
 def _cn_count(match: re.Match[str]) -> str:
-    s = match.group(1) or match.group(2)
-    if len(s) == 1:
-        return str(_CN_DIGITS[s])
-    if s[0] == "十" and len(s) == 2:  # 十二
-        return str(10 + _CN_DIGITS[s[1]])
-    if len(s) == 2 and s[1] == "十":  # 二十
-        return str(_CN_DIGITS[s[0]] * 10)
-    if len(s) == 3 and s[1] == "十":  # 二十三
-        return str(_CN_DIGITS[s[0]] * 10 + _CN_DIGITS[s[2]])
-    return s
+    text = match.group(1) or match.group(2)
+    value = cn_number(text)
+    return text if value is None else str(value)
+
+
+def cn_number(text: str) -> int | None:
+    """The value of a Chinese numeral below ten thousand (一百五十 150, 两千 2000, 十二 12,
+    一百零五 105), or ``None`` if ``text`` is not one (一二, 百十). 万 and 亿 stay words:
+    the article writes 3万, 20.55万."""
+    total, digit, last_unit = 0, None, 10_000
+    for ch in text:
+        if ch == "零":
+            continue
+        if ch in _CN_DIGITS:
+            if digit is not None:
+                return None  # two digits in a row: not a numeral
+            digit = _CN_DIGITS[ch]
+            continue
+        unit = _CN_UNITS[ch]
+        if unit >= last_unit:
+            return None  # units must fall: 十百 is no numeral
+        total += (1 if digit is None else digit) * unit
+        digit, last_unit = None, unit
+    return total + (digit or 0)
 
 
 # Ways of asking the same thing, reduced to one form so that "巾帼宣讲会日期" matches a

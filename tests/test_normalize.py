@@ -95,3 +95,21 @@ def test_to_simplified_converts_as_zhconv_does() -> None:
             trad = zhconv.convert(line, variant)
             assert to_simplified(trad) == zhconv.convert(trad, "zh-cn"), trad
     assert to_simplified("連雲港有多少個愛國主義教育基地") == "连云港有多少个爱国主义教育基地"
+
+
+def test_chinese_numerals_of_any_size_become_digits() -> None:
+    from bot.normalize import cn_number
+
+    assert normalize("一百五十余名工友") == "150 余名工友"
+    assert normalize("两千平方米") == "2000 平方米"
+    assert normalize("三万名农民工") == "3 万名农民工"  # 万 stays a word, as the article writes
+    assert normalize("一百零五本书") == "105 本书"
+    assert [cn_number(t) for t in ("十", "十二", "二十", "二十三", "一千零一")] == [
+        10,
+        12,
+        20,
+        23,
+        1001,
+    ]
+    assert cn_number("一二") is None and cn_number("十百") is None
+    assert normalize("千里送学") == "千里送学"  # not a count
