@@ -1,9 +1,18 @@
 """Load and validate the knowledge directory: ``article.yaml``, its raw page, ``qa/*.yaml``.
 
 ``load_knowledge`` reads everything, collects *every* problem it finds (with file, line
-and entry id) and raises one :class:`KnowledgeError` listing them all, or returns a
-:class:`~bot.model.KnowledgeBase`. Nothing more: whether every stored question is
-answered by its own entry is the self-check's job (``bot.selfcheck``), off the load path.
+and entry id) and raises one :class:`KnowledgeError` listing them (the first
+:data:`MAX_PROBLEMS`, and how many more), or returns a :class:`~bot.model.KnowledgeBase`.
+Nothing more: whether every stored question is answered by its own entry is the
+self-check's job (``bot.selfcheck``), off the load path.
+
+What it reads is bounded: only regular files whose real path lies inside the knowledge
+directory (a FIFO, a device, a socket or a symbolic link leading out of the directory is
+a problem, and is never opened; links that stay inside are followed), at most
+``DEFAULT_MAX_BYTES`` (1 MiB) and :data:`~bot.safe_yaml.MAX_NODES` (100,000) YAML values
+per file, :data:`MAX_TOTAL_BYTES` (8 MiB) and :data:`MAX_TOTAL_VALUES` (400,000) in all,
+and :data:`MAX_QA_FILES` Q&A files. Past a total, one problem says so and nothing more is
+read.
 """
 
 from __future__ import annotations
@@ -11,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -20,10 +30,23 @@ from typing import Any
 
 from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
 from bot.normalize import stem, to_simplified
-from bot.safe_yaml import DEFAULT_MAX_BYTES, YamlError, decode_utf8, parse, read_capped
+from bot.safe_yaml import (
+    DEFAULT_MAX_BYTES,
+    MAX_NODES,
+    TooManyValues,
+    YamlError,
+    decode_utf8,
+    is_inside,
+    open_regular,
+    parse_counted,
+)
 
 __all__ = [
     "ARTICLE_FILE",
+    "MAX_PROBLEMS",
+    "MAX_QA_FILES",
+    "MAX_TOTAL_BYTES",
+    "MAX_TOTAL_VALUES",
     "QA_DIR",
     "KnowledgeError",
     "Problem",
@@ -35,6 +58,13 @@ ARTICLE_FILE = "article.yaml"
 QA_DIR = "qa"
 SYNONYMS_FILE = "synonyms.txt"
 EXAMPLES_FILE = "examples.yaml"
+
+MAX_TOTAL_BYTES = 8 << 20  # all files read, together (the shipped base: ~0.4 MB)
+# YAML values (scalars, mappings, lists) of all files together (the shipped base: ~9,200),
+# besides MAX_NODES per file: bounds the time a load can take (1.5 s at worst, measured).
+MAX_TOTAL_VALUES = 4 * MAX_NODES
+MAX_QA_FILES = 1000  # qa/*.yaml files (the shipped base: 5)
+MAX_PROBLEMS = 100  # problems kept and shown; beyond them, only their number
 
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -80,14 +110,65 @@ class Problem:
 
 
 class KnowledgeError(Exception):
-    """The knowledge directory is broken; ``problems`` lists everything found."""
+    """The knowledge directory is broken.
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+    ``problems`` holds the first :data:`MAX_PROBLEMS` problems found, ``total`` how many
+    were found in all (``total`` may be given when ``problems`` were counted, not kept)."""
+
+    def __init__(self, problems: Iterable[Problem], total: int | None = None) -> None:
+        kept: list[Problem] = []
+        count = 0
+        for problem in problems:
+            count += 1
+            if len(kept) < MAX_PROBLEMS:
+                kept.append(problem)
+        self.problems = kept
+        self.total = max(count, total or 0)
+        super().__init__("\n".join(self.lines()))
+
+    @property
+    def omitted(self) -> int:
+        """Problems found but not kept."""
+        return self.total - len(self.problems)
+
+    def lines(self) -> list[str]:
+        """One line per kept problem, then "... and N more problems" if some were not kept."""
+        out = [str(p) for p in self.problems]
+        if self.omitted:
+            out.append(f"... and {self.omitted} more problems")
+        return out
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems, self.total))
+
+
+class _Problems:
+    """Problems as they are found: the first ``MAX_PROBLEMS`` are kept, all are counted
+    (``len``), so that a file of a million broken entries costs no memory for them."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.count = 0
+
+    def append(self, problem: Problem) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_PROBLEMS:
+            self.kept.append(problem)
+
+    def add(self, file: str, line: int | None, entry_id: str | None, message: str) -> None:
+        """``append(Problem(...))``, without making the problem once none is kept."""
+        if len(self.kept) < MAX_PROBLEMS:
+            self.kept.append(Problem(file, line, entry_id, message))
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.kept)
+
+    def error(self) -> KnowledgeError:
+        return KnowledgeError(self.kept, self.count)
 
 
 def normalize_question(text: str) -> str:
@@ -131,13 +212,13 @@ def _item_line(items: list, index: int, default: int | None) -> int | None:
 class _Checker:
     """Records problems for one file (and one entry at a time)."""
 
-    def __init__(self, problems: list[Problem], file: str) -> None:
+    def __init__(self, problems: _Problems, file: str) -> None:
         self.problems = problems
         self.file = file
         self.entry_id: str | None = None
 
     def add(self, line: int | None, message: str, entry_id: str | None = None) -> None:
-        self.problems.append(Problem(self.file, line, entry_id or self.entry_id, message))
+        self.problems.add(self.file, line, entry_id or self.entry_id, message)
 
     def mapping(self, value: Any, what: str, line: int | None) -> dict | None:
         if isinstance(value, dict):
@@ -215,19 +296,44 @@ class _Checker:
 
 
 class _Reader:
-    """Reads files once, remembering their bytes for the version hash."""
+    """Reads files once, remembering their bytes for the version hash. Reads only regular
+    files inside the directory (see ``bot.safe_yaml.open_regular``), each of at most
+    ``max_bytes``, and stops reading once ``max_total`` bytes (or ``MAX_TOTAL_VALUES``
+    YAML values) would be exceeded."""
 
-    def __init__(self, directory: Path, problems: list[Problem], max_bytes: int) -> None:
+    def __init__(
+        self, directory: Path, problems: _Problems, max_bytes: int, max_total: int
+    ) -> None:
         self.directory = directory
         self.problems = problems
         self.max_bytes = max_bytes
+        self.max_total = max_total
+        self.total = 0  # bytes read so far
+        self.values = 0  # YAML values parsed so far
+        self.stopped = False  # the total was reached: nothing more is read
         self.files: dict[str, bytes] = {}
+
+    def exists(self, rel: str) -> bool:
+        """Is there anything at ``rel`` (a dangling link too, so that it is reported)?"""
+        return os.path.lexists(self.directory / rel)
 
     def read(self, rel: str, *, report_line: tuple[str, int | None] | None = None) -> str | None:
         """Read ``rel`` (posix, relative) as text; ``report_line`` locates a missing file."""
+        if self.stopped:
+            return None
         path = self.directory / rel
         try:
-            data = read_capped(path, self.max_bytes)
+            with open_regular(path, self.directory, label="the knowledge directory") as (fh, size):
+                if size > self.max_bytes:
+                    raise YamlError(f"file is larger than the limit of {self.max_bytes} bytes")
+                if not self._fits(rel, size):
+                    return None
+                data = fh.read(self.max_bytes + 1)
+            if len(data) > self.max_bytes:  # it grew since it was measured
+                raise YamlError(f"file is larger than the limit of {self.max_bytes} bytes")
+            if not self._fits(rel, len(data)):
+                return None
+            self.total += len(data)
             text = decode_utf8(data)
         except FileNotFoundError:
             if report_line is not None:
@@ -245,15 +351,46 @@ class _Reader:
         self.files[rel] = data
         return text
 
+    def _fits(self, rel: str, size: int) -> bool:
+        """Does a file of ``size`` bytes fit in the total? If not, say so once and stop."""
+        if self.total + size <= self.max_total:
+            return True
+        self.stopped = True
+        self.problems.append(
+            Problem(
+                rel,
+                None,
+                None,
+                f"the knowledge files together exceed the limit of {self.max_total} bytes: "
+                f"{self.total} bytes read before this file of {size} bytes; "
+                "neither it nor any file after it is read",
+            )
+        )
+        return False
+
     def read_yaml(self, rel: str) -> tuple[bool, Any]:
         text = self.read(rel)
         if text is None:
             return False, None
+        budget = MAX_TOTAL_VALUES - self.values
         try:
-            return True, parse(text)
+            doc, values = parse_counted(text, min(MAX_NODES, budget))
+        except TooManyValues as exc:
+            self.values += exc.limit  # parsed all the same: they count
+            message = exc.message
+            if budget < MAX_NODES:  # the total, not this file alone
+                self.stopped = True
+                message = (
+                    f"the knowledge files together hold more than {MAX_TOTAL_VALUES} YAML "
+                    f"values (the limit), counting this one; no file after it is read"
+                )
+            self.problems.append(Problem(rel, exc.line, None, message))
+            return False, None
         except YamlError as exc:
             self.problems.append(Problem(rel, exc.line, None, exc.message))
             return False, None
+        self.values += values
+        return True, doc
 
     def version(self) -> str:
         digest = hashlib.sha256()
@@ -316,7 +453,7 @@ def _source_path(c: _Checker, doc: dict) -> str | None:
 
 
 def _load_article(
-    reader: _Reader, problems: list[Problem]
+    reader: _Reader, problems: _Problems
 ) -> tuple[Article | None, dict[str, Paragraph]]:
     """The article (``None`` if anything is wrong) and every well-formed paragraph by id."""
     ok, doc = reader.read_yaml(ARTICLE_FILE)
@@ -463,19 +600,31 @@ class _Seen:
     questions: dict[str, tuple[str, str, int | None]]  # norm -> (entry id, file, line)
 
 
-def _qa_files(directory: Path, problems: list[Problem]) -> list[str]:
+def _qa_files(reader: _Reader, problems: _Problems) -> list[str]:
+    """The Q&A files to read: every ``qa/*.yaml`` (and ``*.yml``) but hidden ones, whatever
+    it is (a FIFO, a directory, a link...: reading it reports what is wrong)."""
+    directory = reader.directory
     qa = directory / QA_DIR
     if not qa.is_dir():
         problems.append(Problem(QA_DIR, None, None, "Q&A directory is missing"))
         return []
-    names = sorted(
-        p.name
-        for p in qa.iterdir()
-        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
-    )
+    if not is_inside(qa, directory) or os.path.samefile(qa, directory):
+        message = "is a symbolic link leading outside the knowledge directory; not read"
+        problems.append(Problem(QA_DIR, None, None, message))
+        return []
+    names = []
+    with os.scandir(qa) as found:
+        for item in found:
+            name = item.name
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                names.append(name)
+                if len(names) > MAX_QA_FILES:
+                    message = f"more than {MAX_QA_FILES} Q&A files (the limit); none is read"
+                    problems.append(Problem(QA_DIR, None, None, message))
+                    return []
     if not names:
         problems.append(Problem(QA_DIR, None, None, "no Q&A files (qa/*.yaml)"))
-    return [f"{QA_DIR}/{n}" for n in names]
+    return [f"{QA_DIR}/{n}" for n in sorted(names)]
 
 
 def _load_qa_file(
@@ -483,7 +632,7 @@ def _load_qa_file(
     rel: str,
     paragraphs: dict[str, Paragraph],
     seen: _Seen,
-    problems: list[Problem],
+    problems: _Problems,
 ) -> list[Entry]:
     ok, doc = reader.read_yaml(rel)
     if not ok:
@@ -677,12 +826,12 @@ def is_whole_sentence(text: str, quote: str) -> bool:
 
 
 def _load_synonyms(
-    reader: _Reader, problems: list[Problem], article: Article | None, entries: list[Entry]
+    reader: _Reader, problems: _Problems, article: Article | None, entries: list[Entry]
 ) -> tuple[tuple[str, str], ...]:
     """``synonyms.txt`` (optional): one ``reader's-word article's-word`` pair per line,
     ``#`` comments. A pair must keep the rules its header states; each broken one is a
     problem at its line."""
-    if not (reader.directory / SYNONYMS_FILE).exists():
+    if not reader.exists(SYNONYMS_FILE):
         return ()
     text = reader.read(SYNONYMS_FILE)
     if text is None:
@@ -742,9 +891,9 @@ def _load_synonyms(
     return tuple((mine, theirs) for mine, (theirs, _) in pairs.items())
 
 
-def _load_examples(reader: _Reader, problems: list[Problem], ids: set[str]) -> tuple[str, ...]:
+def _load_examples(reader: _Reader, problems: _Problems, ids: set[str]) -> tuple[str, ...]:
     """``examples.yaml`` (optional): ``examples:``, a list of entry ids."""
-    if not (reader.directory / EXAMPLES_FILE).exists():
+    if not reader.exists(EXAMPLES_FILE):
         return ()
     ok, doc = reader.read_yaml(EXAMPLES_FILE)
     if not ok:
@@ -770,26 +919,34 @@ def _load_examples(reader: _Reader, problems: list[Problem], ids: set[str]) -> t
 # ---------------------------------------------------------------------------- public
 
 
-def load_knowledge(directory: Path, *, max_file_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
-    """Read and validate a knowledge directory; raise ``KnowledgeError`` listing all problems.
+def load_knowledge(
+    directory: Path,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+) -> KnowledgeBase:
+    """Read and validate a knowledge directory; raise ``KnowledgeError`` listing the
+    problems (the first ``MAX_PROBLEMS``, and how many there are in all).
 
     Parsing and validation only: whether each stored question is answered by its own entry
     is the self-check's job (``bot.selfcheck``), off this path.
     """
     directory = Path(directory)
-    problems: list[Problem] = []
+    problems = _Problems()
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), None, None, "directory does not exist")])
-    reader = _Reader(directory, problems, max_file_bytes)
+    reader = _Reader(directory, problems, max_file_bytes, max_total_bytes)
     article, paragraphs = _load_article(reader, problems)
     seen = _Seen({}, {})
     entries: list[Entry] = []
-    for rel in _qa_files(directory, problems):
+    for rel in _qa_files(reader, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     synonyms = _load_synonyms(reader, problems, article, entries)
     examples = _load_examples(reader, problems, {e.id for e in entries})
-    if problems or article is None:
-        raise KnowledgeError(problems or [Problem(ARTICLE_FILE, None, None, "article not loaded")])
+    if problems:
+        raise problems.error()
+    if article is None:
+        raise KnowledgeError([Problem(ARTICLE_FILE, None, None, "article not loaded")])
     return KnowledgeBase(
         article=article,
         entries=tuple(entries),
