@@ -10,12 +10,19 @@ Loading does no self-check (``bot.selfcheck``). A reload checks, before it swaps
 questions its changes can affect, and refuses a base in which one of them would be
 answered by another entry, or would lose the answer it gets today. ``self_check`` then
 checks everything, remembering the result per knowledge version when given a cache.
+
+A reload has a time limit (``RELOAD_TIME_LIMIT``, a :class:`Deadline`): it is checked
+between the reload's steps (waiting for a running reload, loading, indexing, each question
+checked) and right before the swap, so that a reload running late gives up, keeps the old
+base and releases the reload lock for the next one (:class:`ReloadAbandoned`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +55,60 @@ MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 # a changed entry's text (weighted Dice, 0..100). Lower than any rival that could matter:
 # an entry needs a score of ~45 to compete, and Dice is 55 % of the score.
 EXPOSURE_DICE = 20.0
+# Seconds a reload may take, waiting for another one included (a reload of the shipped base
+# takes ~0.5 s); past it, the reload is abandoned and the old base keeps serving.
+RELOAD_TIME_LIMIT = 30.0
+
+
+class ReloadAbandoned(Exception):
+    """A reload given up before its swap; the old base keeps serving. ``reason``:
+    ``"timeout"`` (it ran past its time limit), ``"busy"`` (another reload held the lock
+    for the whole time limit) or whatever :meth:`Deadline.abandon` was given."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(f"reload abandoned ({reason}) after {seconds:g} s at most")
+        self.reason = reason
+        self.seconds = seconds
+
+
+class Deadline:
+    """The time limit of one reload, checked by the reload itself between its steps
+    (``check``), and a way for another thread to give it up (``abandon``). The swap runs as
+    ``last_step``: either it happens, or the reload is abandoned, never both."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self._gate = threading.Lock()
+        self._abandoned: str | None = None
+        self._swapped = False
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def check(self) -> None:
+        """Raise ``ReloadAbandoned`` if the reload was abandoned or is past its limit."""
+        if self._abandoned is not None:
+            raise ReloadAbandoned(self._abandoned, self.seconds)
+        if time.monotonic() >= self.at:
+            raise ReloadAbandoned("timeout", self.seconds)
+
+    @contextmanager
+    def last_step(self) -> Iterator[None]:
+        """Run the swap unless the reload was abandoned or is late (then raise)."""
+        with self._gate:
+            self.check()
+            yield
+            self._swapped = True
+
+    def abandon(self, reason: str = "timeout") -> bool:
+        """Give the reload up, from any thread: True, unless it has swapped already."""
+        with self._gate:
+            if self._swapped:
+                return False
+            if self._abandoned is None:
+                self._abandoned = reason
+            return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +192,7 @@ class Engine:
         self.ranker_factory = ranker
         self.cache = cache
         self.remember = remember
+        self.reload_time_limit = RELOAD_TIME_LIMIT
         self._reload_lock = threading.Lock()
         self._state = self._build(load_knowledge(self.directory))  # raises KnowledgeError
 
@@ -149,6 +211,7 @@ class Engine:
         engine.ranker_factory = ranker
         engine.cache = None
         engine.remember = REMEMBERED_ANSWERS
+        engine.reload_time_limit = RELOAD_TIME_LIMIT
         engine._reload_lock = threading.Lock()
         engine._state = engine._build(kb)
         return engine
@@ -167,25 +230,38 @@ class Engine:
     def ask(self, question: str) -> MatchResult:
         return self._state.ask(question)
 
-    def reload(self) -> ReloadSummary:
+    def reload(self, deadline: Deadline | None = None) -> ReloadSummary:
         """Re-read and validate the directory, check what the changes can affect, then swap.
 
-        Raises ``KnowledgeError`` (carrying every problem) and keeps the old base if the
+        Raises ``KnowledgeError`` (carrying the problems) and keeps the old base if the
         new one is broken, or if a stored question would be answered by another entry or
-        lose its answer. Two concurrent reloads are serialised.
+        lose its answer. Two concurrent reloads are serialised. Raises ``ReloadAbandoned``
+        and keeps the old base once ``deadline`` (default: ``reload_time_limit`` seconds
+        from now) has passed or was abandoned: waiting for another reload included.
         """
-        with self._reload_lock:
+        if deadline is None:
+            deadline = Deadline(self.reload_time_limit)
+        if not self._reload_lock.acquire(timeout=deadline.remaining()):
+            raise ReloadAbandoned("busy", deadline.seconds)
+        try:
+            deadline.check()
             old = self._state
-            new = self._build(load_knowledge(self.directory))
+            kb = load_knowledge(self.directory)
+            deadline.check()
+            new = self._build(kb)
+            deadline.check()
             before = {e.id: e for e in old.kb.entries}
             after = {e.id: e for e in new.kb.entries}
             added = after.keys() - before.keys()
             changed = {k for k in after.keys() & before.keys() if after[k] != before[k]}
-            report = self._check_changes(old, new, added | changed)
+            report = self._check_changes(old, new, added | changed, deadline)
             blocking = [c for c in report.collisions if _blocks(c, old)]
             if blocking:
                 raise KnowledgeError(c.problem() for c in blocking)
-            self._state = new
+            with deadline.last_step():
+                self._state = new
+        finally:
+            self._reload_lock.release()
         return ReloadSummary(
             entries=len(after),
             added=tuple(sorted(added)),
@@ -196,17 +272,25 @@ class Engine:
             check=report,
         )
 
-    def _check_changes(self, old: _State, new: _State, touched: set[str]) -> CheckReport:
+    def _check_changes(
+        self, old: _State, new: _State, touched: set[str], deadline: Deadline | None = None
+    ) -> CheckReport:
         """Check the stored questions of the added and changed entries, and those of other
-        entries that look like them. Unchanged text that the live base has checked in full
-        is not checked again."""
+        entries that look like them (``deadline`` is checked before each). Unchanged text
+        that the live base has checked in full is not checked again."""
         if old.kb.version == new.kb.version:
             return CheckReport(new.kb.version, 0, (), False)
         exposed = new.ranker.related_questions(touched, EXPOSURE_DICE) if touched else set()
         questions = [
             q for q in stored_questions(new.kb) if q.entry_id in touched or q.text in exposed
         ]
-        collisions = check_questions(questions, new.ask)
+
+        def ask(question: str) -> MatchResult:
+            if deadline is not None:
+                deadline.check()
+            return new.ask(question)
+
+        collisions = check_questions(questions, ask)
         return CheckReport(new.kb.version, len(questions), tuple(collisions), False)
 
     def cached_check(self) -> CheckReport | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -16,14 +17,14 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.engine import Engine, ReloadSummary
+from bot.engine import Deadline, Engine, ReloadAbandoned, ReloadSummary
 from bot.knowledge import KnowledgeError
 from bot.model import Lang
 from bot.selfcheck import CheckReport
 from bot.stats import Counts, Unanswered
 from bot.telegram import render
 from bot.telegram.checks import report_messages
-from bot.telegram.context import Context
+from bot.telegram.context import App, Context
 from bot.telegram.handlers import (
     guarded,
     is_group,
@@ -37,6 +38,10 @@ from bot.telegram.texts import plain, t
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30  # of a failed reload
+# Seconds past a reload's time limit its caller waits for the reload's own verdict (the
+# reload checks its deadline between steps) before giving it up itself.
+REPLY_GRACE = 2.0
+STOP_CHECK = 0.25  # seconds between looks at whether the application is stopping
 
 
 @guarded
@@ -46,10 +51,62 @@ async def on_refused(update: Update, context: Context) -> None:
     await respond_text(update, context, t("not_admin", user_lang(update)))
 
 
-async def reload_knowledge(engine: Engine) -> ReloadSummary:
+async def reload_knowledge(engine: Engine, app: App | None = None) -> ReloadSummary:
     """Re-read, validate and swap the knowledge base in a worker thread (the event loop
-    keeps answering with the old base meanwhile). Raises ``KnowledgeError``."""
-    summary = await asyncio.to_thread(engine.reload)
+    keeps answering with the old base meanwhile). Raises ``KnowledgeError``, or
+    ``ReloadAbandoned`` once the reload runs past ``engine.reload_time_limit`` (reason
+    ``"timeout"``, or ``"busy"`` if another reload held it up) or ``app`` starts stopping
+    (``"stopping"``: a stop never waits for a reload): the old base keeps serving.
+
+    The worker is a daemon thread of its own, not the loop's default executor (which the
+    interpreter's exit waits for): a reload stuck in a step that does not look at its
+    deadline can neither delay a stop nor keep the process alive. Once given up here, the
+    reload gives itself up at its next step and never swaps."""
+    deadline = Deadline(engine.reload_time_limit)
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[ReloadSummary] = loop.create_future()
+
+    def settle(outcome: ReloadSummary | Exception) -> None:  # on the event loop
+        if done.done():  # given up already
+            return
+        if isinstance(outcome, Exception):
+            done.set_exception(outcome)
+        else:
+            done.set_result(outcome)
+
+    def work() -> None:
+        outcome: ReloadSummary | Exception
+        try:
+            outcome = engine.reload(deadline)
+        except Exception as exc:
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, outcome)
+
+    threading.Thread(target=work, name="citebot-reload", daemon=True).start()
+    watched = app if app is not None and app.running else None
+    give_up_at = loop.time() + deadline.seconds + REPLY_GRACE
+    reason = None
+    try:
+        while not done.done():
+            left = give_up_at - loop.time()
+            if left <= 0:
+                reason = "timeout"
+            elif watched is not None and not watched.running:
+                reason = "stopping"
+            if reason is not None:
+                break
+            await asyncio.wait({done}, timeout=min(left, STOP_CHECK))
+    except asyncio.CancelledError:
+        deadline.abandon("cancelled")
+        done.cancel()
+        raise
+    if reason is not None:
+        if deadline.abandon(reason):
+            done.cancel()
+            raise ReloadAbandoned(reason, deadline.seconds)
+        await asyncio.wait({done})  # it swapped just now: its summary is on its way
+    summary = done.result()  # or the reload's own exception
     log.info(
         "knowledge base reloaded: %d entries, version %s (was %s), added %s, removed %s, "
         "changed %s",
@@ -61,6 +118,12 @@ async def reload_knowledge(engine: Engine) -> ReloadSummary:
         list(summary.changed),
     )
     return summary
+
+
+def reload_abandoned_html(error: ReloadAbandoned, version: str, lang: Lang) -> str:
+    """What the admin is told about a reload given up (time limit, busy, stopping)."""
+    key = {"timeout": "reload_timeout", "busy": "reload_busy"}.get(error.reason, "reload_stopping")
+    return t(key, lang, seconds=f"{error.seconds:g}", version=version)
 
 
 def _ids(ids: tuple[str, ...], lang: Lang, limit: int = 40) -> str:
@@ -84,11 +147,11 @@ def reload_summary_html(summary: ReloadSummary, lang: Lang) -> str:
 
 
 def reload_problems_blocks(error: KnowledgeError, version: str, lang: Lang) -> list[Block]:
-    problems = error.problems
-    blocks: list[Block] = [render.raw(t("reload_failed", lang, n=len(problems), version=version))]
-    blocks += [(Span(f"• {p}"),) for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        blocks.append(render.raw(t("reload_more", lang, n=len(problems) - MAX_PROBLEMS_SHOWN)))
+    problems = error.problems[:MAX_PROBLEMS_SHOWN]
+    blocks: list[Block] = [render.raw(t("reload_failed", lang, n=error.total, version=version))]
+    blocks += [(Span(f"• {p}"),) for p in problems]
+    if error.total > len(problems):
+        blocks.append(render.raw(t("reload_more", lang, n=error.total - len(problems))))
     return blocks
 
 
@@ -105,11 +168,19 @@ async def on_reload(update: Update, context: Context) -> None:
         with contextlib.suppress(TelegramError):
             await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     try:
-        summary = await reload_knowledge(engine)
+        summary = await reload_knowledge(engine, context.application)
     except KnowledgeError as exc:
-        log.warning("reload refused: %d problem(s); the old base keeps serving", len(exc.problems))
+        log.warning("reload refused: %d problem(s); the old base keeps serving", exc.total)
         blocks = reload_problems_blocks(exc, engine.kb.version, lang)
         await respond(update, context, Reply(render.to_messages(blocks)))
+        return
+    except ReloadAbandoned as exc:
+        log.warning(
+            "reload abandoned (%s; time limit %g s); the old base keeps serving",
+            exc.reason,
+            exc.seconds,
+        )
+        await respond_text(update, context, reload_abandoned_html(exc, engine.kb.version, lang))
         return
     except Exception as exc:  # e.g. an unreadable directory: report, keep serving
         log.exception("reload failed")

@@ -4,8 +4,9 @@ Start-up is strict: a missing or malformed token, a bad variable or a broken kno
 base prints one line to stderr and returns 2, without a traceback. It is also quick: the
 self-check of the stored questions runs in the background once the bot serves, and not at
 all for a version checked before. Then SIGHUP reloads the knowledge base (like /reload),
-and SIGTERM/SIGINT stop gracefully: no new updates are fetched, in-flight handlers finish,
-the statistics are flushed.
+and SIGTERM/SIGINT stop gracefully: no new updates are fetched, a reload still running is
+abandoned (its admin is told; its worker thread cannot hold the stop), in-flight handlers
+finish, the statistics are flushed.
 """
 
 from __future__ import annotations
@@ -67,11 +68,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env), cache=cache)
     except KnowledgeError as exc:
         first = str(exc.problems[0]) if exc.problems else "no details"
-        more = (
-            f" (and {len(exc.problems) - 1} more; run `citebot check`)"
-            if len(exc.problems) > 1
-            else ""
-        )
+        more = f" (and {exc.total - 1} more; run `citebot check`)" if exc.total > 1 else ""
         return _fail(
             f"the knowledge base in {settings.knowledge_dir} is broken: {_one_line(first)}{more}"
         )
@@ -210,19 +207,27 @@ def _install_self_check(app: App) -> None:
 
 
 async def _reload_on_signal(app: App) -> None:
+    from bot.engine import ReloadAbandoned
     from bot.knowledge import KnowledgeError
     from bot.telegram.admin import reload_knowledge
 
     log.info("SIGHUP: reloading the knowledge base")
     try:
-        await reload_knowledge(app.bot_data.engine)
+        await reload_knowledge(app.bot_data.engine, app)
         if app.bot_data.checks is not None:
             app.bot_data.checks.start()
     except KnowledgeError as exc:
         log.error(
             "SIGHUP reload refused, the old base keeps serving; %d problem(s):\n%s",
-            len(exc.problems),
-            "\n".join(str(p) for p in exc.problems),
+            exc.total,
+            "\n".join(exc.lines()),
+        )
+    except ReloadAbandoned as exc:
+        log.log(
+            logging.WARNING if exc.reason == "stopping" else logging.ERROR,
+            "SIGHUP reload abandoned (%s; time limit %g s); the old base keeps serving",
+            exc.reason,
+            exc.seconds,
         )
     except Exception:
         log.exception("SIGHUP reload failed; the old base keeps serving")

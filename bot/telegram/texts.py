@@ -243,6 +243,33 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "重新加载失败:{error}。仍在使用原来的知识库。",
         "en": "Reload failed: {error}. The previous knowledge base is still serving.",
     },
+    "reload_timeout": {
+        "zh": (
+            "<b>重新加载已放弃</b>:超过了 {seconds} 秒的时限。"
+            "仍在使用原来的知识库(版本 <code>{version}</code>),稍后可以再试 /reload。"
+        ),
+        "en": (
+            "<b>Reload abandoned</b>: it ran past its time limit of {seconds} s. The previous "
+            "knowledge base (version <code>{version}</code>) is still serving; /reload may be "
+            "tried again later."
+        ),
+    },
+    "reload_busy": {
+        "zh": (
+            "<b>重新加载未进行</b>:上一次重新加载在 {seconds} 秒内仍未结束。"
+            "仍在使用原来的知识库(版本 <code>{version}</code>),请稍后再试。"
+        ),
+        "en": (
+            "<b>Reload not done</b>: a previous reload was still running after {seconds} s. "
+            "The previous knowledge base (version <code>{version}</code>) is still serving; "
+            "try again later."
+        ),
+    },
+    "reload_stopping": {
+        "zh": "<b>重新加载已放弃</b>:机器人正在停止。仍在使用原来的知识库。",
+        "en": "<b>Reload abandoned</b>: the bot is stopping. The previous knowledge base is "
+        "still serving.",
+    },
     "reload_checked": {
         "zh": "替换前已检查受修改影响的 {n} 个已存问题。",
         "en": "Before the swap, checked the {n} stored questions the changes can affect.",
