@@ -145,17 +145,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a malformed CITEBOT_* threshold
         print(f"citebot: {exc}", file=sys.stderr)
         return 2
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem)
-        print(f"{len(exc.problems)} problem(s) in {directory}", file=sys.stderr)
+    except KnowledgeError as exc:  # the first problems, then "... and N more problems"
+        print("\n".join(exc.lines()))
+        print(f"{exc.total} problem(s) in {directory}", file=sys.stderr)
         return 1
     report = full_check(kb, Engine.over(kb, config).ask)
     if report.collisions:
-        for collision in report.collisions:
-            print(collision)
+        found = KnowledgeError(c.problem() for c in report.collisions)
+        print("\n".join(found.lines()))
         print(
-            f"{len(report.collisions)} problem(s) in {directory}: stored questions not "
+            f"{found.total} problem(s) in {directory}: stored questions not "
             "answered by their own entry",
             file=sys.stderr,
         )
