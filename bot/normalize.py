@@ -150,6 +150,7 @@ def synonyms(pairs: tuple[tuple[str, str], ...] = ()) -> Synonyms:
 
 
 _POSSESSIVE_RE = re.compile(r"(?<=[a-z])['’]s\b")
+_THOUSANDS_RE = re.compile(r"(\d),(\d{3})")
 
 
 def normalize(text: str, words: Synonyms | None = None) -> str:
@@ -160,8 +161,10 @@ def normalize(text: str, words: Synonyms | None = None) -> str:
     text = _CN_COUNT_RE.sub(_cn_count, text)
     words = words or synonyms()
     text = words.zh_words(text)
-    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 205,500 -> 205500
-    text = _POSSESSIVE_RE.sub("", text)  # Guanyun's -> Guanyun
+    if "," in text:
+        text = _THOUSANDS_RE.sub(r"\1\2", text)  # 205,500 -> 205500
+    if "'" in text or "’" in text:
+        text = _POSSESSIVE_RE.sub("", text)  # Guanyun's -> Guanyun
     return " ".join(words.en.get(t, t) for t in _TOKEN_RE.findall(text))
 
 

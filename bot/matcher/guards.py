@@ -70,19 +70,30 @@ class Answers:
         self.entries, self.lang, self.index, self.terms = entries, lang, index, terms
         self.normalized = normalized
         self.zh_text = zh_text  # all Chinese the base says
-        # A title is marked 《…》 in the Chinese answer, whatever the question's language.
-        self.kinds = [
-            answer_kinds(e.answer.get(lang, "")) | (answer_kinds(e.answer["zh"]) & {"title"})
-            for e in entries
-        ]
-        self.numbers = [
-            frozenset(t for t in normalized(e.answer.get(lang, "")).split() if is_number(t))
-            for e in entries
-        ]
+        self._kinds: list[frozenset[str] | None] = [None] * len(entries)  # made when needed
+        self._numbers: list[frozenset[str] | None] = [None] * len(entries)
         self._counted_units: dict[str, bool] = {}
 
     def text(self, i: int) -> str:
         return self.entries[i].answer.get(self.lang, "")
+
+    def kinds(self, i: int) -> frozenset[str]:
+        """The kinds of fact entry ``i``'s answer states (``ANSWER_KINDS``)."""
+        found = self._kinds[i]
+        if found is None:
+            entry = self.entries[i]
+            # A title is marked 《…》 in the Chinese answer, whatever the question's language.
+            found = answer_kinds(self.text(i)) | (answer_kinds(entry.answer["zh"]) & {"title"})
+            self._kinds[i] = found
+        return found
+
+    def numbers(self, i: int) -> frozenset[str]:
+        """The numbers entry ``i``'s answer states."""
+        found = self._numbers[i]
+        if found is None:
+            said = self.normalized(self.text(i)).split()
+            found = self._numbers[i] = frozenset(t for t in said if is_number(t))
+        return found
 
     def says(self, i: int, words: frozenset[str]) -> bool:
         """Does entry ``i``'s answer or quote say every one of ``words``?"""
@@ -172,14 +183,14 @@ def _lacks_words(need: dict[str, float], a: Answers, i: int) -> float:
 
 
 def _lacks_kind(kind: str) -> Callable[[Any, Answers, int], bool]:
-    return lambda need, a, i: kind not in a.kinds[i]
+    return lambda need, a, i: kind not in a.kinds(i)
 
 
 def _lacks_quantity(need: frozenset[str] | bool, a: Answers, i: int) -> bool:
     """No number, or only the question's own (44万中小学生里小学生有多少)."""
-    if "quantity" not in a.kinds[i]:
+    if "quantity" not in a.kinds(i):
         return True
-    stated = a.numbers[i]
+    stated = a.numbers(i)
     return isinstance(need, frozenset) and bool(stated) and stated <= need
 
 
