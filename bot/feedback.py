@@ -1,0 +1,315 @@
+"""What readers' taps and votes teach: learning pairs in an embedded SQLite database.
+
+Pure: no Telegram import. A *pair* is ``(question, entry id, kind)``, counted, with the
+time it was last seen:
+
+- ``tap``: a reader asked the question and pressed the suggestion for the entry ("the
+  question means this entry");
+- ``up``: 👍 on the entry's answer to the question (it means this entry);
+- ``down``: 👎 on it (the question does not mean this entry).
+
+Questions are kept as :func:`bot.stats.normalize_text` makes them (at most 1000
+characters). Nothing about who asked or pressed is stored with the pairs: no user id, no
+chat id. To connect a press to its question, the store remembers, for each message the bot
+sent with choice or feedback buttons, the question that message answered, keyed by chat id
+and message id; that mapping is the only place a chat id is kept, and it is deleted after
+``REMEMBER_DAYS`` (2) days, or as soon as the press it was kept for has been recorded.
+
+As in :mod:`bot.stats`: all SQLite work runs in one dedicated worker thread in submission
+order; writes are queued and written together in one transaction; async methods await
+that thread and the ``*_sync`` twins block (scripts and tests); ``close()`` waits for the
+queued writes, checkpoints the WAL and closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, TypeVar
+
+from bot.stats import normalize_text
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Kind = Literal["tap", "up", "down"]
+KINDS: tuple[Kind, ...] = ("tap", "up", "down")
+REMEMBER_DAYS = 2  # how long a bot message's question is kept to connect a press to it
+PRUNE_EVERY = 3600.0  # seconds between prunings of expired questions while running
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pairs (
+    question  TEXT NOT NULL,
+    entry_id  TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (question, entry_id, kind)
+);
+CREATE TABLE IF NOT EXISTS asked (
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    question   TEXT NOT NULL,
+    ts         REAL NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+);
+CREATE INDEX IF NOT EXISTS asked_ts ON asked (ts);
+"""
+
+
+class Pair(NamedTuple):
+    """One learning pair: the normalised question, the entry, the kind, how often, when
+    last seen."""
+
+    question: str
+    entry_id: str
+    kind: str
+    count: int
+    last_seen: datetime
+
+
+# A queued write: ("pair", (question, entry_id, kind, ts)) or
+# ("asked", (chat_id, message_id, question, ts)), with the future it settles.
+_Write = tuple[str, tuple[Any, ...], Future[None]]
+
+
+class FeedbackStore:
+    """Learning pairs and the questions of recent bot messages in ``path`` (an SQLite file;
+    parents created). ``clock`` gives the time (seconds since the epoch; tests inject one)."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pending: list[_Write] = []
+        self._flush_queued = False
+        self._last_prune = 0.0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-feedback")
+        self._conn: sqlite3.Connection | None = None
+        self._submit(self._open).result()
+
+    # ------------------------------------------------------------------ worker side
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_SCHEMA)
+        self._conn = conn
+        self._prune()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("the feedback store is closed")
+        return self._conn
+
+    def _prune(self) -> int:
+        """Delete the remembered questions older than ``REMEMBER_DAYS``; how many."""
+        now = self._clock()
+        self._last_prune = now
+        cur = self._db().execute("DELETE FROM asked WHERE ts < ?", (now - REMEMBER_DAYS * 86400,))
+        return cur.rowcount
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._flush_queued = False
+        if not batch:
+            return
+        try:
+            conn = self._db()
+            with conn:
+                conn.execute("BEGIN")
+                conn.executemany(
+                    "INSERT INTO pairs (question, entry_id, kind, count, last_seen) "
+                    "VALUES (?, ?, ?, 1, ?) ON CONFLICT (question, entry_id, kind) DO UPDATE "
+                    "SET count = count + 1, last_seen = MAX(last_seen, excluded.last_seen)",
+                    [args for what, args, _ in batch if what == "pair"],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO asked (chat_id, message_id, question, ts) "
+                    "VALUES (?, ?, ?, ?)",
+                    [args for what, args, _ in batch if what == "asked"],
+                )
+            if self._clock() - self._last_prune >= PRUNE_EVERY:
+                self._prune()
+        except BaseException as exc:
+            for *_, future in batch:
+                future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for *_, future in batch:
+            future.set_result(None)
+
+    def _question(self, chat_id: int, message_id: int, take: bool) -> str | None:
+        conn = self._db()
+        row = conn.execute(
+            "SELECT question FROM asked WHERE chat_id = ? AND message_id = ? AND ts >= ?",
+            (chat_id, message_id, self._clock() - REMEMBER_DAYS * 86400),
+        ).fetchone()
+        if take:
+            conn.execute(
+                "DELETE FROM asked WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+            )
+        return str(row[0]) if row else None
+
+    def _pairs(self, limit: int, kinds: tuple[str, ...]) -> list[Pair]:
+        marks = ",".join("?" * len(kinds))
+        rows = (
+            self._db()
+            .execute(
+                f"SELECT question, entry_id, kind, count, last_seen FROM pairs "
+                f"WHERE kind IN ({marks}) "
+                f"ORDER BY count DESC, last_seen DESC, question, entry_id, kind LIMIT ?",
+                (*kinds, limit),
+            )
+            .fetchall()
+        )
+        return [Pair(q, e, k, int(n), datetime.fromtimestamp(ts, UTC)) for q, e, k, n, ts in rows]
+
+    def _counts(self) -> dict[str, int]:
+        rows = self._db().execute("SELECT kind, SUM(count) FROM pairs GROUP BY kind").fetchall()
+        counts = dict.fromkeys(KINDS, 0)
+        counts.update({kind: int(n) for kind, n in rows})
+        return counts
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._conn.close()
+                self._conn = None
+
+    # ------------------------------------------------------------------ caller side
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        return self._executor.submit(fn, *args)
+
+    def _queue(self, what: str, args: tuple[Any, ...]) -> Future[None]:
+        if self._closed:
+            raise RuntimeError("the feedback store is closed")
+        future: Future[None] = Future()
+        future.add_done_callback(_log_failure)
+        with self._lock:
+            self._pending.append((what, args, future))
+            queue_flush, self._flush_queued = not self._flush_queued, True
+        if queue_flush:
+            self._submit(self._flush)
+        return future
+
+    def record_nowait(self, question: str, entry_id: str, kind: Kind) -> Future[None] | None:
+        """Queue one ``(question, entry_id, kind)``; ``None`` if the question is empty once
+        normalised (nothing to learn)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        text = normalize_text(question)
+        if not text or not entry_id:
+            return None
+        return self._queue("pair", (text, entry_id, kind, self._clock()))
+
+    def remember_nowait(self, chat_id: int, message_id: int, question: str) -> Future[None] | None:
+        """Queue: the bot's message ``message_id`` in ``chat_id`` answered ``question``."""
+        text = normalize_text(question)
+        if not text:
+            return None
+        return self._queue("asked", (int(chat_id), int(message_id), text, self._clock()))
+
+    async def record(self, question: str, entry_id: str, kind: Kind) -> None:
+        """Record one pair. A database error is logged, never raised."""
+        await _settle(lambda: self.record_nowait(question, entry_id, kind))
+
+    async def remember(self, chat_id: int, message_id: int, question: str) -> None:
+        """Remember the question a bot message answered. A database error is logged, never
+        raised."""
+        await _settle(lambda: self.remember_nowait(chat_id, message_id, question))
+
+    def record_sync(self, question: str, entry_id: str, kind: Kind) -> None:
+        future = self.record_nowait(question, entry_id, kind)
+        if future is not None:
+            future.result()
+
+    def remember_sync(self, chat_id: int, message_id: int, question: str) -> None:
+        future = self.remember_nowait(chat_id, message_id, question)
+        if future is not None:
+            future.result()
+
+    async def question_for(
+        self, chat_id: int, message_id: int, *, take: bool = False
+    ) -> str | None:
+        """The question the bot's message answered, if remembered and not expired;
+        ``take``: forget it at the same time (a press is recorded once). ``None`` on a
+        database error (logged)."""
+        try:
+            future = self._submit(self._question, int(chat_id), int(message_id), take)
+            return await asyncio.wrap_future(future)
+        except (sqlite3.Error, RuntimeError, OSError) as exc:
+            log.error("could not look up a question in the feedback store: %s", exc)
+            return None
+
+    def question_for_sync(self, chat_id: int, message_id: int, *, take: bool = False) -> str | None:
+        return self._submit(self._question, int(chat_id), int(message_id), take).result()
+
+    def pending_sync(self, limit: int = 50, kinds: tuple[str, ...] = KINDS) -> list[Pair]:
+        """The pairs to review, most frequent first (then most recent)."""
+        return self._submit(self._pairs, limit, tuple(kinds)).result()
+
+    async def pending(self, limit: int = 50, kinds: tuple[str, ...] = KINDS) -> list[Pair]:
+        """Async :meth:`pending_sync`."""
+        return await asyncio.wrap_future(self._submit(self._pairs, limit, tuple(kinds)))
+
+    def counts_sync(self) -> dict[str, int]:
+        """Total presses recorded per kind (``tap``, ``up``, ``down``)."""
+        return self._submit(self._counts).result()
+
+    async def counts(self) -> dict[str, int]:
+        return await asyncio.wrap_future(self._submit(self._counts))
+
+    def prune_sync(self) -> int:
+        """Delete expired remembered questions now (also done at opening and, while
+        writing, at most once an hour); how many were deleted."""
+        return self._submit(self._prune).result()
+
+    def close(self) -> None:
+        """Finish queued writes, checkpoint and close. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._submit(self._close).result()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    def __enter__(self) -> FeedbackStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _settle(queue: Callable[[], Future[None] | None]) -> None:
+    with contextlib.suppress(sqlite3.Error, RuntimeError, OSError):  # logged already
+        future = queue()
+        if future is not None:
+            await asyncio.wrap_future(future)
+
+
+def _log_failure(future: Future[None]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("could not write to the feedback store: %s", exc)
