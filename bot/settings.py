@@ -69,6 +69,11 @@ class Settings:
         return self.data_dir / "stats.sqlite3"
 
     @property
+    def feedback_path(self) -> Path:
+        """The SQLite database of what readers' taps and votes teach (``bot.feedback``)."""
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
     def inbox_path(self) -> Path:
         """The SQLite database of updates received and not yet answered."""
         return self.data_dir / "inbox.sqlite3"

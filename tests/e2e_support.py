@@ -123,6 +123,7 @@ class BotRun:
     settings: Any  # bot.settings.Settings
     engine: Any  # bot.engine.Engine
     store: Any  # bot.stats.StatsStore
+    feedback: Any  # bot.feedback.FeedbackStore (or None)
     handled: Handled = field(default_factory=Handled)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -278,6 +279,7 @@ async def run_bot(
     from telegram.ext import TypeHandler
 
     from bot.engine import Engine
+    from bot.feedback import FeedbackStore
     from bot.inbox import Inbox
     from bot.matcher import MatchConfig
     from bot.selfcheck import CheckCache
@@ -302,6 +304,7 @@ async def run_bot(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = StatsStore(settings.stats_path)
         build_kwargs.setdefault("inbox", Inbox(settings.inbox_path))
+        build_kwargs.setdefault("feedback", FeedbackStore(settings.feedback_path))
         app = build_application(settings, engine, store, **build_kwargs)
         handled = Handled()
         app.add_handler(TypeHandler(Update, handled), group=OBSERVER_GROUP)
@@ -312,10 +315,12 @@ async def run_bot(
             await api.wait_until(
                 lambda: api.received_count.get("getupdates"), "the bot never polled"
             )
-            yield BotRun(api, app, settings, engine, store, handled)
+            yield BotRun(api, app, settings, engine, store, build_kwargs["feedback"], handled)
         finally:
             await stop_app(app)
             store.close()
+            if build_kwargs["feedback"] is not None:
+                build_kwargs["feedback"].close()
     finally:
         await api.stop()
 

@@ -86,9 +86,10 @@ async def test_question_in_chinese(bot):
     entry = bot.engine.ask(BASES_ZH).entry
     assert_answer_for(reply, entry, bot.kb, "zh")
     assert "第1段" in text or "第" in text  # the paragraph is named
-    # private chats: a plain message, no reply threading, no keyboard, no link preview
+    # private chats: a plain message, no reply threading, no link preview; the only
+    # buttons are the feedback row
     assert reply.reply_to_message_id is None
-    assert reply.reply_markup is None
+    assert [b["text"] for b in reply.buttons] == ["👍", "👎"]
     assert reply.params["link_preview_options"] == {"is_disabled": True}
 
 

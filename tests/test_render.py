@@ -99,7 +99,11 @@ def test_answer_is_escaped_and_cites_section_paragraph_and_quote() -> None:
     entry = kb.entries[0]
     result = MatchResult("q", "answered", "en", entry=entry, score=90)
     reply = render.result_reply(result, kb)
-    assert len(reply.messages) == 1 and reply.markup is None
+    assert len(reply.messages) == 1
+    # the only buttons: the feedback row, 👍 / 👎 on this entry
+    [[up, down]] = reply.markup.inline_keyboard
+    assert (up.text, up.callback_data) == ("👍", "f:+:e1:en")
+    assert (down.text, down.callback_data) == ("👎", "f:-:e1:en")
     text = reply.messages[0]
     check_html(text)
     assert "<script>" not in text

@@ -37,6 +37,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.engine import Engine
+from bot.feedback import FeedbackStore
 from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.stats import StatsStore
@@ -95,6 +96,7 @@ def build_application(
     store: StatsStore,
     *,
     inbox: Inbox | None = None,
+    feedback: FeedbackStore | None = None,
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
     request: BaseRequest | None = None,
     flood: FloodGuard | None = None,
@@ -104,6 +106,8 @@ def build_application(
 
     ``inbox`` (``citebot run`` always gives one) stores every update before it is
     confirmed and replays what was never answered (``bot.telegram.durable``).
+    ``feedback`` (``citebot run`` always gives one) records readers' taps on suggestions
+    and their 👍/👎 on answers (``bot.feedback``); without it they are acknowledged only.
     ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=0)`` (throttling to Telegram's
     flood limits); pass ``None`` to disable (benchmarks). ``request`` (every request but
     getUpdates) defaults to a :class:`~bot.telegram.request.RetryingRequest`, which retries
@@ -134,6 +138,7 @@ def build_application(
     app: App = builder.build()
     data = app.bot_data
     data.settings, data.engine, data.store, data.inbox = settings, engine, store, inbox
+    data.feedback = feedback
     data.flood = flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW)
     data.button_flood = (
         button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
@@ -180,6 +185,7 @@ def add_handlers(app: App) -> None:
         (handlers.on_entry_button, callbacks.ENTRY_PATTERN),
         (handlers.on_section_button, callbacks.SECTION_PATTERN),
         (handlers.on_sections_button, callbacks.SECTIONS_PATTERN),
+        (handlers.on_feedback_button, callbacks.FEEDBACK_PATTERN),
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
@@ -224,11 +230,13 @@ async def post_init(app: App) -> None:
 
 
 async def post_shutdown(app: App) -> None:
-    """Stop a running self-check; flush and close the statistics and the inbox (in-flight
-    handlers have finished by now)."""
+    """Stop a running self-check; flush and close the statistics, the feedback store and
+    the inbox (in-flight handlers have finished by now)."""
     if app.bot_data.checks is not None:
         await app.bot_data.checks.stop()
     await app.bot_data.store.aclose()
+    if app.bot_data.feedback is not None:
+        await app.bot_data.feedback.aclose()
     if app.bot_data.inbox is not None:
         app.bot_data.inbox.close()
     log.info("statistics flushed")

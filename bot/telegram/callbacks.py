@@ -7,13 +7,17 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
 - ``c:``/``ci:`` the same from a "did you mean" or related-entries message: once answered,
   that message's buttons are removed (they are stale);
 - ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
-- ``T:<lang>`` back to the list of sections.
+- ``T:<lang>`` back to the list of sections;
+- ``f:<vote>:<entry_id>:<lang>`` the feedback row under an answer: ``vote`` is ``+`` (👍)
+  or ``-`` (👎) on that entry's answer; ``fi:<vote>:<version>:<index>:<lang>`` when the id
+  would not fit. Once pressed, the row is removed from the message.
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
-(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``); data matching none of them
-goes to a fallback handler. Data that is malformed or points at nothing parses/resolves to
-``None``: the handler then shows a polite notice. Data comes from users and is never
-trusted. These formats are what buttons already in readers' chats carry: keep parsing them.
+(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
+matching none of them goes to a fallback handler. Data that is malformed or points at
+nothing parses/resolves to ``None``: the handler then shows a polite notice. Data comes
+from users and is never trusted. These formats are what buttons already in readers' chats
+carry: keep parsing them.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ from bot.model import LANGS, Entry, KnowledgeBase, Lang, Section
 MAX_BYTES = 64
 VERSION_CHARS = 8
 
-Kind = Literal["entry", "section", "sections"]
+Kind = Literal["entry", "section", "sections", "feedback"]
+Vote = Literal["+", "-"]
+VOTES = ("+", "-")
 
 # The prefix of each kind's data (matched at the start, as CallbackQueryHandler does).
 ENTRY_PATTERN = re.compile(r"[ac]i?:")
 SECTION_PATTERN = re.compile(r"ti?:")
 SECTIONS_PATTERN = re.compile(r"T(?::|$)")
+FEEDBACK_PATTERN = re.compile(r"fi?:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class Callback:
     lang: Lang | None = None
     version: str | None = None  # set for index-based data
     choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
+    vote: Vote | None = None  # kind "feedback": 👍 (+) or 👎 (-) on the entry's answer
 
 
 def _fits(data: str) -> bool:
@@ -61,6 +69,15 @@ def entry_data(entry: Entry, kb: KnowledgeBase, lang: Lang, *, choice: bool = Fa
         return data
     index = next(i for i, e in enumerate(kb.entries) if e.id == entry.id)
     return f"{head}i:{_short_version(kb)}:{index}:{lang}"
+
+
+def feedback_data(entry: Entry, kb: KnowledgeBase, lang: Lang, vote: Vote) -> str:
+    """Callback data of a 👍 (``+``) or 👎 (``-``) on ``entry``'s answer; <= 64 bytes."""
+    data = f"f:{vote}:{entry.id}:{lang}"
+    if _fits(data) and ":" not in entry.id:
+        return data
+    index = next(i for i, e in enumerate(kb.entries) if e.id == entry.id)
+    return f"fi:{vote}:{_short_version(kb)}:{index}:{lang}"
 
 
 def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
@@ -88,6 +105,8 @@ def parse(data: str | None) -> Callback | None:
         rest = rest[:-1]
     if head == "T" and not rest:
         return Callback("sections", "", lang)
+    if head in ("f", "fi"):
+        return _parse_feedback(head, rest, lang)
     kinds: dict[str, Kind] = {"a": "entry", "c": "entry", "t": "section"}
     kind = kinds.get(head.removesuffix("i")) if head in ("a", "ai", "c", "ci", "t", "ti") else None
     if kind is None:
@@ -102,9 +121,24 @@ def parse(data: str | None) -> Callback | None:
     return Callback(kind, rest[1], lang, version=rest[0], choice=choice)
 
 
+def _parse_feedback(head: str, rest: list[str], lang: Lang | None) -> Callback | None:
+    if not rest or rest[0] not in VOTES:
+        return None
+    vote: Vote = rest[0]  # type: ignore[assignment]
+    rest = rest[1:]
+    if head == "f":
+        if len(rest) != 1 or not rest[0]:
+            return None
+        return Callback("feedback", rest[0], lang, vote=vote)
+    if len(rest) != 2 or not rest[0] or not rest[1].isascii() or not rest[1].isdigit():
+        return None
+    return Callback("feedback", rest[1], lang, version=rest[0], vote=vote)
+
+
 def resolve_entry(cb: Callback, kb: KnowledgeBase) -> Entry | None:
-    """The entry ``cb`` points at in ``kb``, or ``None`` if stale or unknown."""
-    if cb.kind != "entry":
+    """The entry ``cb`` (an entry or feedback button) points at in ``kb``, or ``None`` if
+    stale or unknown."""
+    if cb.kind not in ("entry", "feedback"):
         return None
     if cb.version is None:
         return kb.entry(cb.key)

@@ -2,7 +2,7 @@
 
 ``build_application`` passes :data:`CONTEXT_TYPES` to PTB, so every handler (and the error
 handler) gets a :class:`Context` whose ``bot_data`` holds what the handlers share: the
-settings, the engine, the statistics store and the two flood guards.
+settings, the engine, the statistics and feedback stores and the two flood guards.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.engine import Engine
+from bot.feedback import FeedbackStore
 from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.stats import StatsStore
@@ -37,6 +38,7 @@ class BotData:
     username: str | None = None  # the bot's @username, without the @
     checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
     inbox: Inbox | None = None  # every update, stored before it is confirmed
+    feedback: FeedbackStore | None = None  # taps and 👍/👎: what questions mean
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

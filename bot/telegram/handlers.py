@@ -2,10 +2,10 @@
 are in :mod:`bot.telegram.admin`).
 
 Everything the handlers need lives in ``context.bot_data``, a typed
-:class:`~bot.telegram.context.BotData` (``settings``, ``engine``, ``store``, ``flood`` and
-``button_flood``; see :mod:`bot.telegram.context`). Handlers are registered for new messages only
-(``filters.UpdateType.MESSAGE``), so an edited message never re-runs anything, and channel
-posts and other update kinds reach no handler.
+:class:`~bot.telegram.context.BotData` (``settings``, ``engine``, ``store``, ``feedback``,
+``flood`` and ``button_flood``; see :mod:`bot.telegram.context`). Handlers are registered
+for new messages only (``filters.UpdateType.MESSAGE``), so an edited message never re-runs
+anything, and channel posts and other update kinds reach no handler.
 """
 
 from __future__ import annotations
@@ -107,6 +107,18 @@ async def respond_text(update: Update, context: Context, html_text: str) -> list
     return await respond(update, context, Reply(render.to_messages(render.raw_lines(html_text))))
 
 
+async def remember_question(
+    context: Context, sent: list[Message], reply: Reply, question: str | None
+) -> None:
+    """Remember which question the message carrying ``reply``'s buttons (choices, or the
+    👍/👎 row) answered, so that a press on them can be connected to it (``bot.feedback``:
+    chat id + message id, kept for two days)."""
+    feedback = context.bot_data.feedback
+    if feedback is None or not question or reply.markup is None or not sent:
+        return
+    await feedback.remember(sent[-1].chat_id, sent[-1].message_id, question)
+
+
 async def admit(update: Update, context: Context) -> bool:
     """Flood guard: True to go ahead; on the first message of a burst, send one notice."""
     user = update.effective_user
@@ -185,7 +197,8 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         )
     except RuntimeError:  # the store is closed: shutting down
         written = None
-    await respond(update, context, reply)
+    sent = await respond(update, context, reply)
+    await remember_question(context, sent, reply, question)
     if written is not None:
         with contextlib.suppress(Exception):  # a failed write is logged by the store
             await asyncio.wrap_future(written)
@@ -340,7 +353,10 @@ async def _stale(query: CallbackQuery, lang: Lang) -> None:
 @guarded
 async def on_entry_button(update: Update, context: Context) -> None:
     """An entry's button (``a:``/``ai:``): acknowledge, then answer the entry as a reply to
-    the message that carried the button. Stale or forged data gets a polite notice."""
+    the message that carried the button. Stale or forged data gets a polite notice. A
+    choice (``c:``/``ci:``) is a tap: "the question that message answered means this
+    entry" is recorded (``bot.feedback``), and the answer's 👍/👎 are connected to that
+    question too."""
     query, cb, lang = _pressed(update, "entry")
     kb = context.bot_data.engine.kb
     entry = callbacks.resolve_entry(cb, kb) if cb else None
@@ -349,16 +365,24 @@ async def on_entry_button(update: Update, context: Context) -> None:
         return
     await ack(query)
     message = query.message
+    reply = render.answer_reply(entry, kb, lang)
     if message is None:  # no message to reply to: answer in a private chat
-        await send(context, query.from_user.id, render.answer_reply(entry, kb, lang))
+        await send(context, query.from_user.id, reply)
         return
-    await send(
+    question = None
+    feedback = context.bot_data.feedback
+    if feedback is not None and cb is not None and cb.choice:
+        question = await feedback.question_for(message.chat.id, message.message_id, take=True)
+        if question:
+            await feedback.record(question, entry.id, "tap")
+    sent = await send(
         context,
         message.chat.id,
-        render.answer_reply(entry, kb, lang),
+        reply,
         reply_to=message.message_id,
         thread_id=_thread_of(message) if isinstance(message, Message) else None,
     )
+    await remember_question(context, sent, reply, question)
     if cb is not None and cb.choice:  # the other choices are stale now: take them away
         with contextlib.suppress(TelegramError):  # too old to edit, or edited already
             await query.edit_message_reply_markup(reply_markup=None)
@@ -387,6 +411,30 @@ async def on_sections_button(update: Update, context: Context) -> None:
         return
     await ack(query)
     await _show(update, context, render.sections_reply(context.bot_data.engine.kb, lang))
+
+
+@guarded
+async def on_feedback_button(update: Update, context: Context) -> None:
+    """👍/👎 under an answer (``f:``/``fi:``): a short thank-you notice on the button (never
+    a message in the chat), "the question means / does not mean this entry" recorded when
+    the question that message answered is known, and the row removed so that a reader
+    cannot vote twice. A stale press (the row is gone already) gets the notice only."""
+    query, cb, lang = _pressed(update, "feedback")
+    if cb is None:
+        await _stale(query, lang)
+        return
+    await ack(query, plain("feedback_thanks", lang))
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return  # stale: the row was removed already
+    feedback = context.bot_data.feedback
+    if feedback is not None:  # taken: of two quick presses, only the first is recorded
+        question = await feedback.question_for(message.chat.id, message.message_id, take=True)
+        entry = callbacks.resolve_entry(cb, context.bot_data.engine.kb)
+        if question and entry is not None:
+            await feedback.record(question, entry.id, "up" if cb.vote == "+" else "down")
+    with contextlib.suppress(TelegramError):  # too old to edit, or edited already
+        await query.edit_message_reply_markup(reply_markup=None)
 
 
 @guarded

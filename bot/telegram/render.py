@@ -209,15 +209,32 @@ def choice_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+FEEDBACK_LABELS = {"+": "👍", "-": "👎"}
+
+
+def feedback_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
+    """The row of 👍 / 👎 under an answer (``None`` if its entry is not in ``kb``)."""
+    entry = kb.entry(view.entry_id) if view.entry_id else None
+    if entry is None:
+        return None
+    row = [
+        InlineKeyboardButton(
+            text, callback_data=callbacks.feedback_data(entry, kb, view.lang, vote)
+        )
+        for vote, text in FEEDBACK_LABELS.items()
+    ]
+    return InlineKeyboardMarkup([row])
+
+
 # the reader texts of bot.answer_view under their Telegram names (with the /topics hints)
 _TEXT_KEYS = {"no_answer": "no_match", "no_answer_related": "no_match_related"}
 
 
 def view_reply(view: AnswerView, kb: KnowledgeBase) -> Reply:
-    """The view as Telegram messages: the answer with its source, or the view's reader
-    text (with Telegram's hints) and the entries it offers as buttons."""
+    """The view as Telegram messages: the answer with its source and a row of 👍 / 👎, or
+    the view's reader text (with Telegram's hints) and the entries it offers as buttons."""
     if view.kind == "answer":
-        return Reply(to_messages(answer_blocks(view)))
+        return Reply(to_messages(answer_blocks(view)), feedback_keyboard(view, kb))
     markup = choice_keyboard(view, kb) if view.kind in ("choose", "not_found") else None
     key = view.message_key if markup is not None or view.kind != "not_found" else "no_answer"
     values = view.message_values if key == view.message_key else {}

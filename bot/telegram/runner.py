@@ -56,6 +56,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(str(exc))
 
     from bot.engine import Engine
+    from bot.feedback import FeedbackStore
     from bot.inbox import Inbox
     from bot.knowledge import KnowledgeError
     from bot.matcher import MatchConfig
@@ -84,15 +85,24 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
     except Exception as exc:
         store.close()
         return _fail(f"cannot open the inbox in {settings.data_dir}: {_one_line(str(exc))}")
+    try:
+        feedback = FeedbackStore(settings.feedback_path)
+    except Exception as exc:
+        store.close()
+        inbox.close()
+        return _fail(
+            f"cannot open the feedback store in {settings.data_dir}: {_one_line(str(exc))}"
+        )
 
     configure_logging(settings.log_level, settings.token, settings.webhook_secret)
     if not asyncio.run(_token_accepted(settings)):
         store.close()
         inbox.close()
+        feedback.close()
         return _fail(
             "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
         )
-    app = build_application(settings, engine, store, inbox=inbox)
+    app = build_application(settings, engine, store, inbox=inbox, feedback=feedback)
     _install_sighup(app)
     _install_self_check(app)
     log.info(
@@ -138,6 +148,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
     finally:
         store.close()  # no-op if post_shutdown already closed it
         inbox.close()
+        feedback.close()
     log.info("stopped")
     return 0
 

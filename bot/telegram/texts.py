@@ -127,6 +127,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "不记录是谁问的。\n"
             "• 问题数量的统计(已回答、待选择、未回答)。\n"
             "• 收到的每条消息在回答之前暂存,以免程序崩溃时丢失;回答后只留下消息编号,两天后删除。\n"
+            "• 你点了哪个建议的问题、对回答点了 👍 还是 👎:只记下问题的文字和对应的条目,"
+            "用来改进匹配;不记录是谁点的。为了把点击和问题对应起来,"
+            "我会把聊天 ID、我那条消息的编号和它回答的问题保存最多两天,然后删除。\n"
             "除此之外什么都不保存:不保存姓名、用户名或聊天记录。"
             "防刷屏功能只在内存中短暂记住几秒钟内的消息次数;"
             "运行日志(默认级别)只为错误等技术事件记下用户 ID,不记录问题内容。"
@@ -138,6 +141,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "• Counters of questions answered, asked back and unanswered.\n"
             "• Each message until it is answered, so that a crash loses nothing; after that "
             "only its number, for two days.\n"
+            "• Which suggestion you pressed, and 👍 or 👎 on an answer: only the question's "
+            "text and the entry, to improve the matching; not who pressed. To connect a "
+            "press to its question, I keep the chat id, the number of my message and the "
+            "question it answered for at most two days, then delete them.\n"
             "Nothing else: no names, usernames or chat histories. The flood guard only "
             "counts messages in memory for a few seconds; the server log (at its default "
             "level) notes a user id only for technical events such as errors, never the "
@@ -195,6 +202,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "This button is no longer valid (the knowledge base may have changed). "
         "Please ask again or use /topics.",
     },
+    "feedback_thanks": {"zh": "谢谢反馈", "en": "Thanks for the feedback"},
     "error": {
         "zh": "抱歉,出了点问题,请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
