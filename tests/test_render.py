@@ -308,6 +308,27 @@ def test_forged_or_stale_data_resolves_to_nothing(data: str | None) -> None:
     )
 
 
+def test_feedback_data_fits_and_parses() -> None:
+    long_id = "x" * 70
+    kb = make_kb(entry_ids=("e1", long_id))
+    for entry in kb.entries:
+        for vote in ("+", "-"):
+            data = callbacks.feedback_data(entry, kb, "zh", vote)
+            assert len(data.encode("utf-8")) <= 64 and callbacks.FEEDBACK_PATTERN.match(data)
+            cb = callbacks.parse(data)
+            assert cb is not None and (cb.kind, cb.vote, cb.lang) == ("feedback", vote, "zh")
+            assert callbacks.resolve_entry(cb, kb) is entry
+    assert callbacks.feedback_data(kb.entries[0], kb, "en", "+") == "f:+:e1:en"
+    assert callbacks.feedback_data(kb.entries[1], kb, "en", "-").startswith("fi:-:")
+    newer = KnowledgeBase(kb.article, kb.entries, version="ffffffff00000000")
+    stale = callbacks.parse(callbacks.feedback_data(kb.entries[1], kb, "zh", "+"))
+    assert callbacks.resolve_entry(stale, newer) is None
+    forgeries = ("f:", "f:+", "f:*:e1:zh", "f:+::zh", "f:+:e1:zh:x", "fi:+:abc:x:zh", "f:+:no")
+    for forged in forgeries:
+        cb = callbacks.parse(forged)
+        assert cb is None or callbacks.resolve_entry(cb, kb) is None, forged
+
+
 def test_callback_without_language_still_resolves() -> None:
     kb = make_kb(entry_ids=("e1",))
     cb = callbacks.parse("a:e1")
