@@ -214,9 +214,18 @@ def reload_blocks(summary: ReloadSummary, lang: Lang, follows: bool) -> list[Blo
     return blocks
 
 
-def stats_html(counts: Counts, engine: Engine, lang: Lang) -> str:
+def stats_html(
+    counts: Counts,
+    engine: Engine,
+    lang: Lang,
+    *,
+    feedback: dict[str, int] | None = None,
+    inbox: int = 0,
+) -> str:
     values: dict[str, Any] = {f"s_{k}": v for k, v in counts.since_start.items()}
     values |= {f"t_{k}": v for k, v in counts.total.items()}
+    values |= {f"f_{k}": (feedback or {}).get(k, 0) for k in ("tap", "up", "down")}
+    values["inbox"] = inbox
     return t(
         "stats",
         lang,
@@ -232,7 +241,10 @@ async def on_stats(update: Update, context: Context) -> None:
     """/stats: questions answered / ambiguous / unanswered, since start and in total."""
     data = context.bot_data
     counts = await data.store.counts()
-    await respond_text(update, context, stats_html(counts, data.engine, user_lang(update)))
+    feedback = await data.feedback.counts() if data.feedback is not None else {}
+    pending = data.inbox.counts()[0] if data.inbox is not None else 0
+    html_text = stats_html(counts, data.engine, user_lang(update), feedback=feedback, inbox=pending)
+    await respond_text(update, context, html_text)
 
 
 def _when(moment: datetime) -> str:

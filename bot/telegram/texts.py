@@ -314,7 +314,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "未回答 {s_no_match},寒暄 {s_smalltalk}\n"
             "累计:已回答 {t_answered},待选择 {t_ambiguous},"
             "未回答 {t_no_match},寒暄 {t_smalltalk}\n"
-            "知识库:{entries} 条,版本 <code>{version}</code>"
+            "知识库:{entries} 条,版本 <code>{version}</code>\n"
+            "读者反馈:点选建议 {f_tap},👍 {f_up},👎 {f_down};收件箱待回答 {inbox}"
         ),
         "en": (
             "<b>Statistics</b>\n"
@@ -322,7 +323,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "unanswered {s_no_match}, small talk {s_smalltalk}\n"
             "In total: answered {t_answered}, did-you-mean {t_ambiguous}, "
             "unanswered {t_no_match}, small talk {t_smalltalk}\n"
-            "Knowledge base: {entries} entries, version <code>{version}</code>"
+            "Knowledge base: {entries} entries, version <code>{version}</code>\n"
+            "Readers' feedback: suggestions tapped {f_tap}, 👍 {f_up}, 👎 {f_down}; "
+            "inbox not yet answered {inbox}"
         ),
     },
     "unanswered": {
