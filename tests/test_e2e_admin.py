@@ -153,7 +153,7 @@ async def test_stats_and_unanswered(bot):
     row = [str(expected[k]) for k in ("answered", "ambiguous", "no_match", "smalltalk")]
     assert counts == [tuple(row), tuple(row)]  # since start, and in total (fresh data dir)
     assert f"{len(bot.kb.entries)} 条" in text and bot.kb.version in text
-    assert "点选建议 0,👍 0,👎 0;收件箱待回答 0" in text  # nothing pressed, nothing pending
+    assert "点选建议 0,👍 0,👎 0;收件箱待回答 1" in text  # pending: this very /stats
 
     _, reply = await bot.private("/unanswered", user_id=ADMIN_ID)
     text = plain(reply)
