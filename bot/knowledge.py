@@ -43,6 +43,7 @@ from bot.safe_yaml import (
 
 __all__ = [
     "ARTICLE_FILE",
+    "COVERAGE_FILE",
     "MAX_PROBLEMS",
     "MAX_QA_FILES",
     "MAX_TOTAL_BYTES",
@@ -52,12 +53,14 @@ __all__ = [
     "Problem",
     "load_knowledge",
     "normalize_question",
+    "sentences",
 ]
 
 ARTICLE_FILE = "article.yaml"
 QA_DIR = "qa"
 SYNONYMS_FILE = "synonyms.txt"
 EXAMPLES_FILE = "examples.yaml"
+COVERAGE_FILE = "coverage.yaml"
 
 MAX_TOTAL_BYTES = 8 << 20  # all files read, together (the shipped base: ~0.4 MB)
 # YAML values (scalars, mappings, lists) of all files together (the shipped base: ~9,200),
@@ -92,6 +95,7 @@ _QA_FILE_FIELDS = ("entries",)
 _ENTRY_REQUIRED = ("id", "questions", "answer", "cite")
 _ENTRY_OPTIONAL = ("note",)
 _CITE_FIELDS = ("paragraph", "quote")
+_NOT_COVERED_FIELDS = ("paragraph", "sentence", "reason")
 
 
 @dataclass(frozen=True)
@@ -810,6 +814,27 @@ def whole_sentence(text: str, quote: str) -> str:
     return text[left : right.end() if right else len(text)].strip()
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each sentence of ``text``, as the whole-sentence rule cuts
+    it: a sentence ends at 。！？!?;； (and a closing ” right after it), or at the end of the
+    text; the spaces around it are left out."""
+    spans = []
+    start = 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.end() if m else len(text)
+        piece = text[start:end]
+        if piece.strip():
+            a = start + len(piece) - len(piece.lstrip())
+            spans.append((a, a + len(piece.strip())))
+        start = end
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (see :func:`sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
 def is_whole_sentence(text: str, quote: str) -> bool:
     """Does ``quote`` cover whole sentences of ``text``? Readers are shown "the sentence
     the answer rests on", not a fragment that could say something else out of context."""
@@ -916,6 +941,135 @@ def _load_examples(reader: _Reader, problems: _Problems, ids: set[str]) -> tuple
     return tuple(out)
 
 
+# ---------------------------------------------------------------------------- coverage
+
+
+def _cited_sentences(
+    entries: list[Entry], paragraphs: dict[str, Paragraph]
+) -> dict[tuple[str, str], Entry]:
+    """Each ``(paragraph id, sentence)`` some entry's quote covers, with the first such
+    entry. A quote that stops before a sentence's closing ” still covers that sentence."""
+    cited: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        para = paragraphs.get(entry.citation.paragraph)
+        if para is None:
+            continue
+        quote = entry.citation.quote
+        spans = sentence_spans(para.text)
+        for m in re.finditer(re.escape(quote), para.text):
+            for a, b in spans:
+                core = b - 1 if para.text[b - 1] == "”" else b
+                if m.start() <= a and core <= m.end():
+                    cited.setdefault((para.id, para.text[a:b]), entry)
+    return cited
+
+
+def _load_coverage(
+    reader: _Reader,
+    problems: _Problems,
+    paragraphs: dict[str, Paragraph],
+    entries: list[Entry],
+) -> tuple[tuple[str, str, str], ...]:
+    """``coverage.yaml`` (optional): ``not_covered:``, a list of the sentences of the
+    article that no entry cites on purpose, each ``{paragraph, sentence, reason}``. When the
+    file is there, every other sentence of every paragraph must be cited by an entry: once
+    the rest of the base is free of problems, each sentence that is neither cited nor listed
+    is a problem (at the line of ``not_covered:``, where it belongs)."""
+    if not reader.exists(COVERAGE_FILE):
+        return ()
+    clean_so_far = not problems
+    ok, doc = reader.read_yaml(COVERAGE_FILE)
+    if not ok:
+        return ()
+    c = _Checker(problems, COVERAGE_FILE)
+    if doc is None:
+        c.add(None, "file is empty (expected 'not_covered:' and a list, which may be [])")
+        return ()
+    if c.mapping(doc, "the coverage file", 1) is None:
+        return ()
+    c.fields(doc, ("not_covered",), (), "", None)
+    if "not_covered" not in doc:
+        return ()
+    items = doc["not_covered"]
+    list_line = _key_line(doc, "not_covered", None)
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        c.add(list_line, f"not_covered must be a list, got {_type_name(items)}")
+        return ()
+    cited = _cited_sentences(entries, paragraphs)
+    listed: dict[tuple[str, str], int | None] = {}
+    out = []
+    for i, item in enumerate(items):
+        line = _item_line(items, i, list_line)
+        m = c.mapping(item, f"not_covered[{i}]", line)
+        if m is None:
+            continue
+        line = getattr(m, "line", line)
+        before = len(problems)
+        c.fields(m, _NOT_COVERED_FIELDS, (), "", line)
+        pid = c.field_text(m, "paragraph", "paragraph", line)
+        sentence = c.field_text(m, "sentence", "sentence", line)
+        reason = c.field_text(m, "reason", "reason", line)
+        if pid is None or sentence is None:
+            continue
+        sentence = sentence.strip()
+        s_line = _key_line(m, "sentence", line)
+        para = paragraphs.get(pid) if paragraphs else None
+        if para is None:
+            if paragraphs:
+                c.add(
+                    _key_line(m, "paragraph", line),
+                    f"unknown paragraph {pid!r}{_suggest(pid, paragraphs)}",
+                )
+            continue
+        if sentence not in para.text:
+            where = [p.id for p in paragraphs.values() if sentence in p.text]
+            hint = f" (it is in {', '.join(where)})" if where else ""
+            c.add(s_line, f"sentence is not in paragraph {pid}{hint}")
+            continue
+        if sentence not in sentences(para.text):
+            whole = whole_sentence(para.text, sentence)
+            if len(sentences(whole)) > 1:
+                c.add(
+                    s_line,
+                    f"sentence holds {len(sentences(whole))} sentences of paragraph {pid}: "
+                    "list each one as an item of its own",
+                )
+            else:
+                c.add(
+                    s_line,
+                    f"sentence must be one whole sentence of paragraph {pid}, e.g. {whole!r}",
+                )
+            continue
+        key = (pid, sentence)
+        if key in listed:
+            c.add(s_line, f"sentence is listed twice (first on line {listed[key]})")
+            continue
+        listed[key] = line
+        entry = cited.get(key)
+        if entry is not None:
+            c.add(
+                s_line,
+                f"sentence is listed as not covered but cited by entry {entry.id} "
+                f"({entry.source_file}:{entry.line}): remove it from this list",
+            )
+            continue
+        if len(problems) == before and reason is not None:
+            out.append((pid, sentence, reason.strip()))
+    if clean_so_far and not problems:
+        for para in paragraphs.values():
+            for sentence in sentences(para.text):
+                if (para.id, sentence) not in cited and (para.id, sentence) not in listed:
+                    c.add(
+                        list_line,
+                        f"sentence {sentence!r} of paragraph {para.id} is cited by no entry: "
+                        "add an entry whose quote holds it, or list it here under "
+                        "not_covered with a reason",
+                    )
+    return tuple(out)
+
+
 # ---------------------------------------------------------------------------- public
 
 
@@ -943,6 +1097,7 @@ def load_knowledge(
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     synonyms = _load_synonyms(reader, problems, article, entries)
     examples = _load_examples(reader, problems, {e.id for e in entries})
+    not_covered = _load_coverage(reader, problems, paragraphs, entries)
     if problems:
         raise problems.error()
     if article is None:
@@ -953,4 +1108,5 @@ def load_knowledge(
         version=reader.version(),
         synonyms=synonyms,
         examples=examples,
+        not_covered=not_covered,
     )

@@ -104,6 +104,9 @@ class KnowledgeBase:
     # reader's word -> the article's word (``synonyms.txt``), applied by normalisation
     synonyms: tuple[tuple[str, str], ...] = ()
     examples: tuple[str, ...] = ()  # ids of the entries whose questions /start offers
+    # sentences deliberately cited by no entry (``coverage.yaml``): (paragraph id, sentence,
+    # reason), in file order
+    not_covered: tuple[tuple[str, str, str], ...] = ()
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:
