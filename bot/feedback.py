@@ -30,11 +30,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
+from bot.sqlite_worker import SqliteWorker
 from bot.stats import normalize_text
 
 log = logging.getLogger(__name__)
@@ -82,37 +83,24 @@ class Pair(NamedTuple):
 _Write = tuple[str, tuple[Any, ...], Future[None]]
 
 
-class FeedbackStore:
+class FeedbackStore(SqliteWorker):
     """Learning pairs and the questions of recent bot messages in ``path`` (an SQLite file;
     parents created). ``clock`` gives the time (seconds since the epoch; tests inject one)."""
 
+    SCHEMA = _SCHEMA
+    NAME = "feedback"
+
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
-        self._clock = clock
         self._lock = threading.Lock()
-        self._closed = False
         self._pending: list[_Write] = []
         self._flush_queued = False
         self._last_prune = 0.0
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-feedback")
-        self._conn: sqlite3.Connection | None = None
-        self._submit(self._open).result()
+        super().__init__(path, clock=clock)
 
     # ------------------------------------------------------------------ worker side
 
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        self._conn = conn
+    def _opened(self, conn: sqlite3.Connection) -> None:
         self._prune()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("the feedback store is closed")
-        return self._conn
 
     def _prune(self) -> int:
         """Delete the remembered questions older than ``REMEMBER_DAYS``; how many."""
@@ -185,18 +173,7 @@ class FeedbackStore:
         counts.update({kind: int(n) for kind, n in rows})
         return counts
 
-    def _close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                self._conn.close()
-                self._conn = None
-
     # ------------------------------------------------------------------ caller side
-
-    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        return self._executor.submit(fn, *args)
 
     def _queue(self, what: str, args: tuple[Any, ...]) -> Future[None]:
         if self._closed:
@@ -281,25 +258,6 @@ class FeedbackStore:
         """Delete expired remembered questions now (also done at opening and, while
         writing, at most once an hour); how many were deleted."""
         return self._submit(self._prune).result()
-
-    def close(self) -> None:
-        """Finish queued writes, checkpoint and close. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._submit(self._close).result()
-        finally:
-            self._executor.shutdown(wait=True)
-
-    async def aclose(self) -> None:
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> FeedbackStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 async def _settle(queue: Callable[[], Future[None] | None]) -> None:

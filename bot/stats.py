@@ -5,10 +5,10 @@ smalltalk); for ``no_match`` and ``ambiguous`` the normalised question text is k
 so editors can see what readers asked that the knowledge base does not cover. Nothing
 about who asked is stored.
 
-All SQLite work runs in one dedicated worker thread (``ThreadPoolExecutor(max_workers=1)``)
-in submission order, so writes never block the event loop and never race each other. The
-async methods await that thread; the ``*_sync`` twins block (for scripts and tests).
-``close()`` waits for queued writes, checkpoints the WAL and closes the database.
+All SQLite work runs in one dedicated worker thread (``bot.sqlite_worker.SqliteWorker``),
+so writes never block the event loop and never race each other. The async methods await
+that thread; the ``*_sync`` twins block (for scripts and tests). ``close()`` waits for
+queued writes, checkpoints the WAL and closes the database.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
+
+from bot.sqlite_worker import SqliteWorker
 
 log = logging.getLogger(__name__)
 
@@ -81,40 +83,25 @@ class Unanswered(NamedTuple):
     last_seen: datetime
 
 
-class StatsStore:
+class StatsStore(SqliteWorker):
     """Counters and unanswered questions in ``path`` (an SQLite file; parents created)."""
 
+    SCHEMA = _SCHEMA
+    NAME = "stats"
+
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
-        self._clock = clock
         self._lock = threading.Lock()
         self._since_start: Counter[str] = Counter()
         self.started_at = datetime.fromtimestamp(clock(), UTC)
-        self._closed = False
         self._pending: list[tuple[str, str, str | None, float, Future[None]]] = []
         self._flush_queued = False  # a _flush is queued and has not yet taken the pending
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-stats")
-        self._conn: sqlite3.Connection | None = None
-        # Open in the worker thread (the connection then lives there) and fail here, early,
-        # if the file cannot be opened.
-        self._submit(self._open).result()
+        super().__init__(path, clock=clock)
 
     # ------------------------------------------------------------------ worker side
 
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+    def _opened(self, conn: sqlite3.Connection) -> None:
         cutoff = self._clock() - RETENTION_DAYS * 86400
         conn.execute("DELETE FROM questions WHERE ts < ?", (cutoff,))
-        self._conn = conn
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("the stats store is closed")
-        return self._conn
 
     def _flush(self) -> None:
         """Write every queued record in one transaction, then settle their futures."""
@@ -167,18 +154,7 @@ class StatsStore:
         )
         return [Unanswered(t, int(n), datetime.fromtimestamp(last, UTC)) for t, n, last in rows]
 
-    def _close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                self._conn.close()
-                self._conn = None
-
     # ------------------------------------------------------------------ caller side
-
-    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        return self._executor.submit(fn, *args)
 
     def _prepare(self, status: str, lang: str, text: str | None) -> tuple[str, str, str | None]:
         if status not in STATUSES:
@@ -237,26 +213,6 @@ class StatsStore:
         """Async :meth:`top_unanswered_sync` (runs in the store's worker thread)."""
         future = self._submit(self._top, limit, days, tuple(statuses), self._clock())
         return await asyncio.wrap_future(future)
-
-    def close(self) -> None:
-        """Finish queued writes, checkpoint and close. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._submit(self._close).result()
-        finally:
-            self._executor.shutdown(wait=True)
-
-    async def aclose(self) -> None:
-        """:meth:`close` without blocking the event loop."""
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> StatsStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _log_failure(future: Future[None]) -> None:
