@@ -123,6 +123,8 @@ async def reload_knowledge(engine: Engine, app: App | None = None) -> ReloadSumm
         list(summary.removed),
         list(summary.changed),
     )
+    for note in engine.learned_notes:  # learned variants of entries that no longer exist
+        log.warning("%s", note)
     return summary
 
 
