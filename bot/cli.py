@@ -1,4 +1,4 @@
-"""The ``citebot`` command line: ``run``, ``ask``, ``check`` and ``eval``."""
+"""The ``citebot`` command line: ``run``, ``ask``, ``check``, ``eval`` and ``review``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def _engine(args: argparse.Namespace) -> Engine:  # imported lazily: `--help` st
     from bot.matcher import MatchConfig
 
     directory = _knowledge_dir(args.knowledge)
+    learned = getattr(args, "learned", None) or os.environ.get("CITEBOT_LEARNED") or None
     try:
-        return Engine(directory, MatchConfig.from_env(os.environ))
+        return Engine(directory, MatchConfig.from_env(os.environ), learned=learned)
     except KnowledgeError as exc:
         print(f"citebot: the knowledge base in {directory} is broken:", file=sys.stderr)
         print(str(exc), file=sys.stderr)
@@ -214,6 +215,69 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_bot(webhook=False)
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review queue of the data directory (``CITEBOT_DATA_DIR``): list it, act on one
+    item as /review's buttons do, or export the learned variants into the knowledge dir."""
+    from bot import learned
+    from bot.engine import Engine
+    from bot.feedback import FeedbackStore
+    from bot.knowledge import KnowledgeError
+    from bot.matcher import MatchConfig
+    from bot.paths import default_data_dir
+
+    data_dir = Path(os.environ.get("CITEBOT_DATA_DIR") or default_data_dir())
+    overlay = data_dir / learned.FILE
+    knowledge = _knowledge_dir(args.knowledge)
+    if args.export:
+        try:
+            written, notes = learned.export(knowledge, overlay)
+        except KnowledgeError as exc:
+            print(f"citebot: nothing exported:\n{exc}", file=sys.stderr)
+            return 1
+        for note in notes:
+            print(f"citebot: {note}", file=sys.stderr)
+        print(f"{written} learned variant(s) written into {knowledge}")
+        return 1 if notes else 0
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with FeedbackStore(data_dir / "feedback.sqlite3") as store:
+        chosen = (args.add, args.skip, args.not_in_article)
+        item_id = next((v for v in chosen if v is not None), None)
+        if item_id is None:
+            for item in store.review_queue_sync(args.limit):
+                if args.json:
+                    row = item._asdict() | {"last_seen": item.last_seen.isoformat()}
+                    print(json.dumps(row, ensure_ascii=False))
+                else:
+                    print(
+                        f"{item.id}\t{item.count}x\t{item.kind}\t{item.entry_id}\t{item.question}"
+                    )
+            return 0
+        item = store.review_item_sync(item_id)
+        if item is None:
+            print(f"citebot: no pending review item {item_id}", file=sys.stderr)
+            return 1
+        if args.add is not None:
+            if item.kind not in ("tap", "up"):
+                print(f"citebot: item {item_id} is a 👎: nothing to add", file=sys.stderr)
+                return 1
+            try:
+                engine = Engine(knowledge, MatchConfig.from_env(os.environ), learned=overlay)
+                summary = engine.learn(item.question, item.entry_id)
+            except KnowledgeError as exc:
+                print(f"citebot: not added, nothing changed:\n{exc}", file=sys.stderr)
+                return 1
+            store.mark_reviewed_sync(item_id, "added")
+            print(
+                f"added {item.question!r} to {item.entry_id} (version {summary.version}, "
+                f"was {summary.previous_version}); a running bot sees it after /reload"
+            )
+            return 0
+        action = "skipped" if args.skip is not None else "not_in_article"
+        store.mark_reviewed_sync(item_id, action)
+        print(f"item {item_id}: {action.replace('_', ' ')}")
+        return 0
+
+
 @contextlib.contextmanager
 def _not_importable(module: str) -> Iterator[None]:
     """While inside, importing ``module`` fails (as if it were not installed), unless it
@@ -255,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
+    ask.add_argument(
+        "--learned", metavar="FILE", help="merge this overlay of learned variants (learned.yaml)"
+    )
     ask.set_defaults(func=cmd_ask)
 
     check = sub.add_parser(
@@ -268,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score the engine on labelled question files")
     ev.add_argument("files", nargs="+", help="YAML question files (see eval/)")
     ev.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
+    ev.add_argument(
+        "--learned", metavar="FILE", help="merge this overlay of learned variants (learned.yaml)"
+    )
     ev.add_argument("--quiet", action="store_true", help="figures only, no failure list")
     ev.add_argument(
         "--min-answered",
@@ -284,6 +354,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 if fewer unanswerable questions are refused",
     )
     ev.set_defaults(func=cmd_eval)
+
+    rv = sub.add_parser(
+        "review",
+        help="the review queue of CITEBOT_DATA_DIR: list, act on an item, export",
+        description="Without an option, lists the learning pairs waiting for review "
+        "(id, times, kind, entry, question). --add/--skip/--not-in-article act on one item "
+        "as /review's buttons do; --export writes the learned variants into knowledge/qa.",
+    )
+    act = rv.add_mutually_exclusive_group()
+    act.add_argument("--add", type=int, metavar="ID", help="add the item's question to its entry")
+    act.add_argument("--skip", type=int, metavar="ID", help="mark the item reviewed")
+    act.add_argument(
+        "--not-in-article", type=int, metavar="ID", help="the question is not in the article"
+    )
+    act.add_argument("--export", action="store_true", help="move learned.yaml into knowledge/qa")
+    rv.add_argument("--json", action="store_true", help="list the queue as JSON lines")
+    rv.add_argument("--limit", type=int, default=50, help="list at most this many (50)")
+    rv.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
+    rv.set_defaults(func=cmd_review)
     return parser
 
 

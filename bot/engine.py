@@ -28,7 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot import learned as overlay
+from bot.knowledge import KnowledgeError, Problem, load_knowledge
 from bot.matcher import MatchConfig, Matcher, Query
 from bot.model import KnowledgeBase, MatchResult
 from bot.normalize import (
@@ -184,17 +185,22 @@ class Engine:
         ranker: RankerFactory = Matcher,
         cache: CheckCache | None = None,
         remember: int = REMEMBERED_ANSWERS,
+        learned: Path | None = None,
     ) -> None:
         """``ranker(kb, config)`` makes the matcher; ``cache`` keeps full self-checks by
-        version; ``remember`` is how many recent answers are kept (0: none)."""
+        version; ``remember`` is how many recent answers are kept (0: none); ``learned``:
+        the overlay of learned variants (``bot.learned``), merged at every load."""
         self.directory = Path(directory)
+        self.learned = Path(learned) if learned is not None else None
+        self.learned_notes: list[Problem] = []
+        self._learn_lock = threading.Lock()
         self.config = config or MatchConfig()
         self.ranker_factory = ranker
         self.cache = cache
         self.remember = remember
         self.reload_time_limit = RELOAD_TIME_LIMIT
         self._reload_lock = threading.Lock()
-        self._state = self._build(load_knowledge(self.directory))  # raises KnowledgeError
+        self._state = self._build(self._load())  # raises KnowledgeError
 
     @classmethod
     def over(
@@ -207,6 +213,9 @@ class Engine:
         """An engine over an already loaded base (its directory is not read again)."""
         engine = cls.__new__(cls)
         engine.directory = Path()
+        engine.learned = None
+        engine.learned_notes = []
+        engine._learn_lock = threading.Lock()
         engine.config = config or MatchConfig()
         engine.ranker_factory = ranker
         engine.cache = None
@@ -215,6 +224,38 @@ class Engine:
         engine._reload_lock = threading.Lock()
         engine._state = engine._build(kb)
         return engine
+
+    def _load(self) -> KnowledgeBase:
+        """The knowledge directory, with the learned variants merged in."""
+        kb = load_knowledge(self.directory)
+        if self.learned is not None:
+            kb, self.learned_notes = overlay.merge(kb, self.learned)
+        return kb
+
+    def learn(
+        self, question: str, entry_id: str, deadline: Deadline | None = None
+    ) -> ReloadSummary:
+        """Add ``question`` as a learned variant of ``entry_id`` (overlay written
+        atomically), then reload. If the reload refuses (``KnowledgeError``: the question
+        would be answered by another entry, or take a stored variant away from its entry)
+        or fails otherwise, the overlay change is undone and the error raised."""
+        if self.learned is None:
+            raise ValueError("this engine has no overlay of learned variants")
+        with self._learn_lock:
+            before = self.add_variant(question, entry_id)
+            try:
+                return self.reload(deadline)
+            except BaseException:
+                overlay.restore(self.learned, before)
+                raise
+
+    def add_variant(self, question: str, entry_id: str) -> bytes | None:
+        """Write the variant into the overlay (no reload); the overlay's previous bytes."""
+        assert self.learned is not None
+        if self.kb.entry(entry_id) is None:
+            raise KnowledgeError([Problem(overlay.FILE, None, entry_id, f"no entry {entry_id}")])
+        lang = "en" if detect_lang(question) == "en" else "zh"
+        return overlay.add(self.learned, entry_id, lang, question)
 
     def _build(self, kb: KnowledgeBase) -> _State:
         return _State.of(kb, self.config, self.ranker_factory, self.remember)
@@ -246,7 +287,7 @@ class Engine:
         try:
             deadline.check()
             old = self._state
-            kb = load_knowledge(self.directory)
+            kb = self._load()
             deadline.check()
             new = self._build(kb)
             deadline.check()

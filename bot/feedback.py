@@ -64,7 +64,33 @@ CREATE TABLE IF NOT EXISTS asked (
     PRIMARY KEY (chat_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS asked_ts ON asked (ts);
+CREATE TABLE IF NOT EXISTS reviewed (
+    question TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    ts       REAL NOT NULL,
+    PRIMARY KEY (question, entry_id, kind)
+);
+CREATE TABLE IF NOT EXISTS not_in_article (
+    question TEXT PRIMARY KEY,
+    ts       REAL NOT NULL
+);
 """
+# What an admin did with a pair in review: added its question to the entry, marked the
+# question as not in the article (a known unanswerable example), or skipped it.
+ACTIONS = ("added", "not_in_article", "skipped")
+
+
+class ReviewItem(NamedTuple):
+    """A pair waiting for review, with the numeric id buttons and ``citebot review`` use."""
+
+    id: int
+    question: str
+    entry_id: str
+    kind: str
+    count: int
+    last_seen: datetime
 
 
 class Pair(NamedTuple):
@@ -168,10 +194,51 @@ class FeedbackStore(SqliteWorker):
         return [Pair(q, e, k, int(n), datetime.fromtimestamp(ts, UTC)) for q, e, k, n, ts in rows]
 
     def _counts(self) -> dict[str, int]:
-        rows = self._db().execute("SELECT kind, SUM(count) FROM pairs GROUP BY kind").fetchall()
+        conn = self._db()
+        rows = conn.execute("SELECT kind, SUM(count) FROM pairs GROUP BY kind").fetchall()
         counts = dict.fromkeys(KINDS, 0)
         counts.update({kind: int(n) for kind, n in rows})
+        counts["not_in_article"] = conn.execute("SELECT COUNT(*) FROM not_in_article").fetchone()[0]
         return counts
+
+    _QUEUE = (
+        "SELECT p.rowid, p.question, p.entry_id, p.kind, p.count, p.last_seen FROM pairs p "
+        "WHERE NOT EXISTS (SELECT 1 FROM reviewed r WHERE r.question = p.question "
+        "AND r.entry_id = p.entry_id AND r.kind = p.kind) "
+        "AND NOT EXISTS (SELECT 1 FROM not_in_article n WHERE n.question = p.question) "
+    )
+
+    def _queue_items(self, limit: int, item_id: int | None) -> list[ReviewItem]:
+        sql, args = self._QUEUE, []
+        if item_id is not None:
+            sql, args = sql + "AND p.rowid = ? ", [item_id]
+        sql += "ORDER BY p.count DESC, p.last_seen DESC, p.question, p.entry_id, p.kind LIMIT ?"
+        rows = self._db().execute(sql, (*args, limit)).fetchall()
+        return [
+            ReviewItem(int(i), q, e, k, int(n), datetime.fromtimestamp(ts, UTC))
+            for i, q, e, k, n, ts in rows
+        ]
+
+    def _review(self, item_id: int, action: str) -> ReviewItem | None:
+        found = self._queue_items(1, item_id)
+        if not found:
+            return None
+        item = found[0]
+        now = self._clock()
+        conn = self._db()
+        with conn:
+            conn.execute("BEGIN")
+            conn.execute(
+                "INSERT OR REPLACE INTO reviewed (question, entry_id, kind, action, ts) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (item.question, item.entry_id, item.kind, action, now),
+            )
+            if action == "not_in_article":
+                conn.execute(
+                    "INSERT OR REPLACE INTO not_in_article (question, ts) VALUES (?, ?)",
+                    (item.question, now),
+                )
+        return item
 
     # ------------------------------------------------------------------ caller side
 
@@ -248,11 +315,49 @@ class FeedbackStore(SqliteWorker):
         return await asyncio.wrap_future(self._submit(self._pairs, limit, tuple(kinds)))
 
     def counts_sync(self) -> dict[str, int]:
-        """Total presses recorded per kind (``tap``, ``up``, ``down``)."""
+        """Total presses recorded per kind (``tap``, ``up``, ``down``), and how many
+        questions were marked not in the article (``not_in_article``)."""
         return self._submit(self._counts).result()
 
     async def counts(self) -> dict[str, int]:
         return await asyncio.wrap_future(self._submit(self._counts))
+
+    def review_queue_sync(self, limit: int = 50) -> list[ReviewItem]:
+        """The pairs not reviewed yet (nor of a question marked not in the article), most
+        frequent first (then most recent)."""
+        return self._submit(self._queue_items, limit, None).result()
+
+    async def review_queue(self, limit: int = 50) -> list[ReviewItem]:
+        return await asyncio.wrap_future(self._submit(self._queue_items, limit, None))
+
+    def review_item_sync(self, item_id: int) -> ReviewItem | None:
+        """The pending item ``item_id`` (``None``: no such item, or reviewed already)."""
+        found = self._submit(self._queue_items, 1, int(item_id)).result()
+        return found[0] if found else None
+
+    async def review_item(self, item_id: int) -> ReviewItem | None:
+        found = await asyncio.wrap_future(self._submit(self._queue_items, 1, int(item_id)))
+        return found[0] if found else None
+
+    def mark_reviewed_sync(self, item_id: int, action: str) -> ReviewItem | None:
+        """Take the pending item out of the queue (``action``: one of ``ACTIONS``;
+        ``not_in_article`` also records its question as a known unanswerable example).
+        The item, or ``None`` if it was not pending (reviewed already, or unknown)."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        return self._submit(self._review, int(item_id), action).result()
+
+    async def mark_reviewed(self, item_id: int, action: str) -> ReviewItem | None:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        return await asyncio.wrap_future(self._submit(self._review, int(item_id), action))
+
+    def not_in_article_sync(self) -> list[str]:
+        """The questions marked as not in the article (known unanswerable examples)."""
+        rows = self._submit(
+            lambda: self._db().execute("SELECT question FROM not_in_article ORDER BY ts").fetchall()
+        ).result()
+        return [str(r[0]) for r in rows]
 
     def prune_sync(self) -> int:
         """Delete expired remembered questions now (also done at opening and, while

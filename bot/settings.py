@@ -69,6 +69,11 @@ class Settings:
         return self.data_dir / "stats.sqlite3"
 
     @property
+    def learned_path(self) -> Path:
+        """The overlay of learned question variants (``bot.learned``), merged at load."""
+        return self.data_dir / "learned.yaml"
+
+    @property
     def feedback_path(self) -> Path:
         """The SQLite database of what readers' taps and votes teach (``bot.feedback``)."""
         return self.data_dir / "feedback.sqlite3"

@@ -300,7 +300,12 @@ async def run_bot(
             engine = shared_engine()
         else:  # as `citebot run` builds it: full self-checks recorded in the data directory
             cache = CheckCache(settings.data_dir / runner.SELF_CHECK_FILE)
-            engine = Engine(settings.knowledge_dir, MatchConfig.from_env(environment), cache=cache)
+            engine = Engine(
+                settings.knowledge_dir,
+                MatchConfig.from_env(environment),
+                cache=cache,
+                learned=settings.learned_path,
+            )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = StatsStore(settings.stats_path)
         build_kwargs.setdefault("inbox", Inbox(settings.inbox_path))

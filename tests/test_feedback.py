@@ -36,7 +36,7 @@ def test_pairs_are_counted_per_question_entry_and_kind(store, clock) -> None:
     store.record_sync("  连云港有多少个基地  ", "bases", "tap")
     store.record_sync("连云港有多少个基地", "bases", "up")
     store.record_sync("连云港有多少个基地", "other", "down")
-    assert store.counts_sync() == {"tap": 2, "up": 1, "down": 1}
+    assert store.counts_sync() == {"tap": 2, "up": 1, "down": 1, "not_in_article": 0}
     pending = store.pending_sync()
     assert [(p.question, p.entry_id, p.kind, p.count) for p in pending] == [
         ("连云港有多少个基地", "bases", "tap", 2),
@@ -108,7 +108,9 @@ def test_no_user_ids_and_no_chat_ids_with_the_pairs(tmp_path) -> None:
         conn.close()
     assert columns["pairs"] == {"question", "entry_id", "kind", "count", "last_seen"}
     assert columns["asked"] == {"chat_id", "message_id", "question", "ts"}
-    assert set(columns) == {"pairs", "asked"}
+    assert columns["reviewed"] == {"question", "entry_id", "kind", "action", "ts"}
+    assert columns["not_in_article"] == {"question", "ts"}
+    assert set(columns) == {"pairs", "asked", "reviewed", "not_in_article"}
     assert not any("user" in c or "name" in c for cols in columns.values() for c in cols)
 
 
@@ -126,3 +128,38 @@ async def test_a_closed_store_neither_raises_nor_records(tmp_path) -> None:
     await store.record("q", "e", "up")  # shutting down: dropped quietly
     await store.remember(1, 2, "q")
     assert await store.question_for(1, 2) is None
+
+
+def test_the_review_queue_takes_reviewed_items_out(store, clock) -> None:
+    for _ in range(3):
+        store.record_sync("基地有几个", "bases", "tap")
+    store.record_sync("基地有几个", "bases", "up")
+    store.record_sync("天气怎么样", "weather-ish", "tap")
+    store.record_sync("天气怎么样", "other", "down")
+    queue = store.review_queue_sync()
+    assert next((i.question, i.entry_id, i.kind, i.count) for i in queue) == (
+        "基地有几个",
+        "bases",
+        "tap",
+        3,
+    )
+    assert len(queue) == 4 and len({i.id for i in queue}) == 4
+    first = queue[0]
+    assert store.review_item_sync(first.id) == first
+    assert store.mark_reviewed_sync(first.id, "skipped") == first
+    assert store.mark_reviewed_sync(first.id, "skipped") is None  # once only
+    assert store.review_item_sync(first.id) is None
+    assert first.id not in {i.id for i in store.review_queue_sync()}
+    # not in the article: every pair of that question leaves the queue
+    weather = next(i for i in store.review_queue_sync() if i.question == "天气怎么样")
+    store.mark_reviewed_sync(weather.id, "not_in_article")
+    assert [i.question for i in store.review_queue_sync()] == ["基地有几个"]
+    assert store.not_in_article_sync() == ["天气怎么样"]
+    assert store.counts_sync()["not_in_article"] == 1
+    # a reviewed pair seen again stays reviewed; pending() still lists every pair
+    store.record_sync("基地有几个", "bases", "tap")
+    assert len(store.review_queue_sync()) == 1
+    assert len(store.pending_sync()) == 4
+    with pytest.raises(ValueError):
+        store.mark_reviewed_sync(1, "deleted")
+    assert store.mark_reviewed_sync(999, "skipped") is None

@@ -11,7 +11,7 @@ from telegram.ext import filters
 
 from bot.settings import Settings
 
-ADMIN_COMMANDS = ("reload", "stats", "unanswered")
+ADMIN_COMMANDS = ("reload", "stats", "unanswered", "review")
 
 
 def is_admin(user_id: int | None, settings: Settings) -> bool:

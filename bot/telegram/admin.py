@@ -1,4 +1,5 @@
-"""Admin commands: /reload, /stats and /unanswered, and the refusal everyone else gets.
+"""Admin commands: /reload, /stats, /unanswered and /review, and the refusal everyone else
+gets.
 
 ``bot.telegram.app`` registers the commands' handlers behind the admin filter
 (:func:`bot.telegram.access.admin_filter`), and :func:`on_refused` for anyone else.
@@ -13,19 +14,24 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot import learned
 from bot.engine import Deadline, Engine, ReloadAbandoned, ReloadSummary
+from bot.feedback import FeedbackStore, ReviewItem
 from bot.knowledge import KnowledgeError
 from bot.model import Lang
 from bot.selfcheck import CheckReport
 from bot.stats import Counts, Unanswered
-from bot.telegram import render
+from bot.telegram import callbacks, render
+from bot.telegram.access import is_admin
 from bot.telegram.checks import report_messages
 from bot.telegram.context import App, Context
 from bot.telegram.handlers import (
+    _show,
+    ack,
     guarded,
     is_group,
     respond,
@@ -117,6 +123,8 @@ async def reload_knowledge(engine: Engine, app: App | None = None) -> ReloadSumm
         list(summary.removed),
         list(summary.changed),
     )
+    for note in engine.learned_notes:  # learned variants of entries that no longer exist
+        log.warning("%s", note)
     return summary
 
 
@@ -294,3 +302,133 @@ async def on_unanswered(update: Update, context: Context) -> None:
     unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
     blocks = unanswered_blocks(top, unclear, days, lang)
     await respond(update, context, Reply(render.to_messages(blocks)))
+
+
+# ---------------------------------------------------------------------------- /review
+
+LABEL_CHARS = 24  # of an entry's label on an "add to" button
+_learning = asyncio.Lock()  # one add (overlay write, reload, maybe undo) at a time
+
+
+async def learn(engine: Engine, item: ReviewItem, app: App | None = None) -> ReloadSummary:
+    """Write the item's question into the overlay as a variant of its entry, then reload
+    (:func:`reload_knowledge`); if the reload refuses or fails, undo the overlay change
+    and raise (``KnowledgeError``: the problems say why)."""
+    assert engine.learned is not None
+    async with _learning:
+        before = engine.add_variant(item.question, item.entry_id)
+        try:
+            return await reload_knowledge(engine, app)
+        except BaseException:
+            learned.restore(engine.learned, before)
+            raise
+
+
+def review_reply(item: ReviewItem | None, engine: Engine, lang: Lang, header: str = "") -> Reply:
+    """One pending item with its buttons (or "nothing left"), under ``header`` (HTML)."""
+    top = [header] if header else []
+    if item is None:
+        return Reply(["\n\n".join([*top, t("review_empty", lang)])])
+    entry = engine.kb.entry(item.entry_id)
+    label = entry.label(lang) if entry is not None else item.entry_id
+    short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+    did = plain(f"review_{item.kind}", lang, entry=label)
+    text = t("review_item", lang, question=item.question, did=did, count=item.count)
+    rows = []
+    if item.kind in ("tap", "up") and entry is not None and engine.learned is not None:
+        add = plain("review_add", lang, entry=short)
+        rows.append([InlineKeyboardButton(add, callback_data=callbacks.review_data("a", item.id))])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                plain("review_not_in_article", lang),
+                callback_data=callbacks.review_data("n", item.id),
+            ),
+            InlineKeyboardButton(
+                plain("review_skip", lang), callback_data=callbacks.review_data("s", item.id)
+            ),
+        ]
+    )
+    return Reply(["\n\n".join([*top, text])], InlineKeyboardMarkup(rows))
+
+
+async def _next(feedback: FeedbackStore) -> ReviewItem | None:
+    queue = await feedback.review_queue(1)
+    return queue[0] if queue else None
+
+
+@guarded
+async def on_review(update: Update, context: Context) -> None:
+    """/review: the most frequent pending learning pair, with its buttons (private chats
+    only: question texts are not shown in groups)."""
+    lang = user_lang(update)
+    if is_group(update.effective_chat):
+        await respond_text(update, context, t("private_only", lang))
+        return
+    feedback = context.bot_data.feedback
+    if feedback is None:
+        await respond_text(update, context, t("review_unavailable", lang))
+        return
+    await respond(
+        update, context, review_reply(await _next(feedback), context.bot_data.engine, lang)
+    )
+
+
+@guarded
+async def on_review_button(update: Update, context: Context) -> None:
+    """A /review button (``r:``): admins only (anyone else gets the refusal as a notice).
+    Acts on the item, then shows the next one in the same message."""
+    query = update.callback_query
+    assert query is not None
+    lang = user_lang(update)
+    user = update.effective_user
+    if not is_admin(user.id if user is not None else None, context.bot_data.settings):
+        log.info("refused a review button from a non-admin (update %s)", update.update_id)
+        await ack(query, plain("not_admin", lang))
+        return
+    parsed = callbacks.parse_review(query.data)
+    feedback = context.bot_data.feedback
+    engine = context.bot_data.engine
+    if parsed is None or feedback is None:
+        await ack(query, plain("stale_button", lang))
+        return
+    action, item_id = parsed
+    item = await feedback.review_item(item_id)
+    if item is None:
+        await ack(query, plain("review_gone", lang))
+        await _show(update, context, review_reply(await _next(feedback), engine, lang))
+        return
+    await ack(query)
+    if action == "added":
+        header = await _add(item, engine, context, lang)
+    else:
+        await feedback.mark_reviewed(item.id, action)
+        key = "review_skipped" if action == "skipped" else "review_marked_not_in_article"
+        header = t(key, lang, question=item.question)
+    await _show(update, context, review_reply(await _next(feedback), engine, lang, header))
+
+
+async def _add(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -> str:
+    """Add the item's question to its entry; what the admin is told (HTML). A refused add
+    leaves the item in the queue."""
+    feedback = context.bot_data.feedback
+    assert feedback is not None
+    if item.kind not in ("tap", "up") or engine.learned is None:
+        return t("review_unavailable", lang)
+    try:
+        summary = await learn(engine, item, context.application)
+    except KnowledgeError as exc:
+        log.info("review: adding a variant to %s refused (%d problems)", item.entry_id, exc.total)
+        lines = [f"• {render.esc(p.message)}" for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+        return "\n".join([t("review_refused", lang, question=item.question), *lines])
+    except ReloadAbandoned as exc:
+        return reload_abandoned_html(exc, engine.kb.version, lang)
+    await feedback.mark_reviewed(item.id, "added")
+    return t(
+        "review_added",
+        lang,
+        question=item.question,
+        entry=item.entry_id,
+        version=summary.version,
+        previous=summary.previous_version,
+    )

@@ -168,6 +168,7 @@ def add_handlers(app: App) -> None:
         "reload": admin.on_reload,
         "stats": admin.on_stats,
         "unanswered": admin.on_unanswered,
+        "review": admin.on_review,
     }
     for name, callback in admin_command.items():
         app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS & admins))
@@ -186,6 +187,7 @@ def add_handlers(app: App) -> None:
         (handlers.on_section_button, callbacks.SECTION_PATTERN),
         (handlers.on_sections_button, callbacks.SECTIONS_PATTERN),
         (handlers.on_feedback_button, callbacks.FEEDBACK_PATTERN),
+        (admin.on_review_button, callbacks.REVIEW_PATTERN),  # refuses non-admins itself
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))

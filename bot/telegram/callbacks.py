@@ -10,7 +10,10 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
 - ``T:<lang>`` back to the list of sections;
 - ``f:<vote>:<entry_id>:<lang>`` the feedback row under an answer: ``vote`` is ``+`` (👍)
   or ``-`` (👎) on that entry's answer; ``fi:<vote>:<version>:<index>:<lang>`` when the id
-  would not fit. Once pressed, the row is removed from the message.
+  would not fit. Once pressed, the row is removed from the message;
+- ``r:<action>:<item id>`` an admin's /review button: ``action`` is ``a`` (add the
+  question to the entry), ``n`` (not in the article) or ``s`` (skip); the item id is the
+  feedback store's (``bot.feedback.ReviewItem``).
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
 (``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
@@ -40,6 +43,8 @@ ENTRY_PATTERN = re.compile(r"[ac]i?:")
 SECTION_PATTERN = re.compile(r"ti?:")
 SECTIONS_PATTERN = re.compile(r"T(?::|$)")
 FEEDBACK_PATTERN = re.compile(r"fi?:")
+REVIEW_PATTERN = re.compile(r"r:")
+REVIEW_ACTIONS = {"a": "added", "n": "not_in_article", "s": "skipped"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,24 @@ def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
 
 def sections_data(lang: Lang) -> str:
     return f"T:{lang}"
+
+
+def review_data(action: str, item_id: int) -> str:
+    """Callback data of a /review button (``action``: a key of ``REVIEW_ACTIONS``)."""
+    assert action in REVIEW_ACTIONS
+    return f"r:{action}:{int(item_id)}"
+
+
+def parse_review(data: str | None) -> tuple[str, int] | None:
+    """(the action, as in ``bot.feedback.ACTIONS``, and the item id), or ``None``."""
+    if not data or not _fits(data):
+        return None
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "r" or parts[1] not in REVIEW_ACTIONS:
+        return None
+    if not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 18:
+        return None
+    return REVIEW_ACTIONS[parts[1]], int(parts[2])
 
 
 def parse(data: str | None) -> Callback | None:

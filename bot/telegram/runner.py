@@ -66,7 +66,14 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
 
     try:
         cache = CheckCache(settings.data_dir / SELF_CHECK_FILE)
-        engine = Engine(settings.knowledge_dir, MatchConfig.from_env(env), cache=cache)
+        engine = Engine(
+            settings.knowledge_dir,
+            MatchConfig.from_env(env),
+            cache=cache,
+            learned=settings.learned_path,
+        )
+        for note in engine.learned_notes:
+            log.warning("%s", note)
     except KnowledgeError as exc:
         first = str(exc.problems[0]) if exc.problems else "no details"
         more = f" (and {exc.total - 1} more; run `citebot check`)" if exc.total > 1 else ""

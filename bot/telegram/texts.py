@@ -212,6 +212,37 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "抱歉,这个命令只有管理员可以使用。",
         "en": "Sorry, this command is for the bot's admins only.",
     },
+    "review_item": {
+        "zh": "<b>待审核</b>\n问题:{question}\n读者{did}({count} 次)",
+        "en": "<b>To review</b>\nQuestion: {question}\nReaders {did} ({count} times)",
+    },
+    "review_tap": {"zh": "点了「{entry}」", "en": "tapped “{entry}”"},
+    "review_up": {"zh": "对「{entry}」点了 👍", "en": "gave 👍 to “{entry}”"},
+    "review_down": {"zh": "对「{entry}」点了 👎", "en": "gave 👎 to “{entry}”"},
+    "review_empty": {"zh": "没有待审核的内容了。", "en": "Nothing left to review."},
+    "review_add": {"zh": "加入「{entry}」", "en": "add to “{entry}”"},
+    "review_not_in_article": {"zh": "文章里没有", "en": "not in the article"},
+    "review_skip": {"zh": "跳过", "en": "skip"},
+    "review_added": {
+        "zh": "✅ 已把「{question}」加入 <code>{entry}</code>(版本 <code>{version}</code>,"
+        "原 <code>{previous}</code>),现在会直接回答。",
+        "en": "✅ Added “{question}” to <code>{entry}</code> (version <code>{version}</code>, "
+        "was <code>{previous}</code>); it is answered directly now.",
+    },
+    "review_refused": {
+        "zh": "❌ 没有加入「{question}」,知识库没有改变:",
+        "en": "❌ “{question}” was not added; nothing changed:",
+    },
+    "review_marked_not_in_article": {
+        "zh": "已记为文章里没有的问题:「{question}」",
+        "en": "Recorded as not in the article: “{question}”",
+    },
+    "review_skipped": {"zh": "已跳过。", "en": "Skipped."},
+    "review_gone": {"zh": "这一条已经审核过了。", "en": "That item was reviewed already."},
+    "review_unavailable": {
+        "zh": "审核不可用(没有反馈数据或学习文件)。",
+        "en": "Review is not available (no feedback store or learned file).",
+    },
     "private_only": {
         "zh": "请在与我的私聊中使用这个命令(问题内容不在群里公开)。",
         "en": "Please use this command in a private chat with me (question texts are not "
@@ -355,6 +386,10 @@ COMMANDS: dict[str, dict[Lang, str]] = {
     "reload": {"zh": "重新加载知识库(管理员)", "en": "reload the knowledge base (admin)"},
     "stats": {"zh": "问答统计(管理员)", "en": "question statistics (admin)"},
     "unanswered": {"zh": "未回答的问题(管理员)", "en": "unanswered questions (admin)"},
+    "review": {
+        "zh": "审核读者的点击和评价(管理员)",
+        "en": "review readers' taps and votes (admin)",
+    },
 }
 
 

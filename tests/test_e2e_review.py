@@ -1,0 +1,123 @@
+"""End to end, /review: a reader taps a suggestion, an admin reviews it and adds the
+wording to the entry (a learned variant in CITEBOT_DATA_DIR/learned.yaml), and the same
+wording is then answered directly; a refused add explains why and changes nothing;
+non-admins can neither send /review nor press its buttons."""
+
+from __future__ import annotations
+
+import pytest
+from e2e_support import ADMIN_ID, READER_ID, copy_knowledge, plain, run_bot
+
+from bot import learned
+from bot.telegram import callbacks
+
+ASKED = "港城基地有几处"  # "did you mean": the bases entry is one of the choices
+BASES = "patriotic-education-bases"
+OTHER_READER = 1002
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    async with run_bot(tmp_path, knowledge_dir=copy_knowledge(tmp_path)) as run:
+        yield run
+
+
+async def press(bot, sent, data: str, *, user_id: int = ADMIN_ID):
+    """Press ``data`` on ``sent``; the acknowledgement and the edit of that message."""
+    mark = bot.api.mark()
+    upd = bot.api.press(sent, data, user_id=user_id)
+    ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
+    edit = await bot.api.wait_for("editMessageText", since=mark)
+    await bot.wait_handled(upd)
+    return ack, edit
+
+
+def data_of(sent, action: str) -> str:
+    found = [
+        b["callback_data"] for b in sent.buttons if b["callback_data"].startswith(f"r:{action}:")
+    ]
+    assert len(found) == 1, sent.buttons
+    return found[0]
+
+
+async def test_a_tap_reviewed_and_added_is_then_answered_directly(bot):
+    assert bot.engine.ask(ASKED).status == "ambiguous"
+    _, reply = await bot.private(ASKED)
+    chosen = next(
+        b
+        for b in reply.buttons
+        if callbacks.resolve_entry(callbacks.parse(b["callback_data"]), bot.kb).id == BASES
+    )
+    mark = bot.api.mark()
+    tap = bot.api.press(reply, chosen["callback_data"])
+    await bot.reply_to(tap, since=mark)
+    await bot.wait_handled(tap)
+
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    text = plain(review)
+    assert ASKED in text and "点了" in text and "1 次" in text
+    assert len(review.buttons) == 3
+    assert all(len(b["callback_data"].encode()) <= 64 for b in review.buttons)
+    version = bot.engine.kb.version
+
+    _, edit = await press(bot, review, data_of(review, "a"))
+    text = plain(edit)
+    assert "已把" in text and BASES in text and "没有待审核的内容了" in text
+    assert edit.buttons == []
+    assert bot.engine.kb.version != version
+    items = learned.read(bot.settings.learned_path)[0]
+    assert [(i.entry, i.question) for i in items] == [(BASES, ASKED)]
+    assert await bot.feedback.review_queue() == []
+
+    _, answer = await bot.private(ASKED, user_id=OTHER_READER)
+    assert [b["text"] for b in answer.buttons] == ["👍", "👎"]  # answered, no choices
+    result = bot.engine.ask(ASKED)
+    assert (result.status, result.entry.id) == ("answered", BASES)
+
+
+async def test_a_refused_add_explains_why_and_changes_nothing(bot):
+    other = bot.kb.entry("revolutionary-sites")
+    rival = other.questions["zh"][0] + "呢"
+    assert bot.engine.ask(rival).entry.id == other.id
+    bot.feedback.record_sync(rival, BASES, "up")
+    version = bot.engine.kb.version
+
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    assert rival in plain(review)
+    _, edit = await press(bot, review, data_of(review, "a"))
+    text = plain(edit)
+    assert "没有加入" in text and other.id in text
+    assert bot.engine.kb.version == version
+    assert not bot.settings.learned_path.exists()
+    assert bot.engine.ask(rival).entry.id == other.id
+    assert len(edit.buttons) == 3  # the same item, still to review
+
+    _, edit = await press(bot, edit, data_of(edit, "s"))
+    assert "已跳过" in plain(edit) and "没有待审核的内容了" in plain(edit)
+    assert await bot.feedback.review_queue() == []
+
+
+async def test_not_in_the_article_is_recorded(bot):
+    bot.feedback.record_sync("今天天气怎么样", BASES, "down")
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    assert len(review.buttons) == 2  # a 👎: nothing to add
+    _, edit = await press(bot, review, data_of(review, "n"))
+    assert "文章里没有" in plain(edit)
+    assert bot.feedback.not_in_article_sync() == ["今天天气怎么样"]
+    assert (await bot.feedback.counts())["not_in_article"] == 1
+
+
+async def test_a_non_admin_cannot_review(bot):
+    bot.feedback.record_sync("今天天气怎么样", BASES, "down")
+    _, reply = await bot.private("/review", user_id=READER_ID)
+    assert "只有管理员" in plain(reply)
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    mark = bot.api.mark()
+    upd = bot.api.callback_query(
+        data_of(review, "s"), message=review.response["result"], user_id=READER_ID
+    )
+    ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
+    await bot.wait_handled(upd)
+    assert "只有管理员" in ack.params.get("text", "")
+    assert not bot.api.find("editMessageText", since=mark)
+    assert len(await bot.feedback.review_queue()) == 1
