@@ -107,7 +107,7 @@ async def respond_text(update: Update, context: Context, html_text: str) -> list
     return await respond(update, context, Reply(render.to_messages(render.raw_lines(html_text))))
 
 
-async def remember_question(
+def remember_question(
     context: Context, sent: list[Message], reply: Reply, question: str | None
 ) -> None:
     """Remember which question the message carrying ``reply``'s buttons (choices, or the
@@ -116,7 +116,11 @@ async def remember_question(
     feedback = context.bot_data.feedback
     if feedback is None or not question or reply.markup is None or not sent:
         return
-    await feedback.remember(sent[-1].chat_id, sent[-1].message_id, question)
+    # Queued, not awaited: the next update need not wait for the disk, and a press is looked
+    # up after this write all the same (the store's one worker runs in order). A failure
+    # is logged by the store; a lost one only leaves a press unconnected.
+    with contextlib.suppress(RuntimeError):  # the store closed: the bot is stopping
+        feedback.remember_nowait(sent[-1].chat_id, sent[-1].message_id, question)
 
 
 async def admit(update: Update, context: Context) -> bool:
@@ -198,7 +202,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     except RuntimeError:  # the store is closed: shutting down
         written = None
     sent = await respond(update, context, reply)
-    await remember_question(context, sent, reply, question)
+    remember_question(context, sent, reply, question)
     if written is not None:
         with contextlib.suppress(Exception):  # a failed write is logged by the store
             await asyncio.wrap_future(written)
@@ -382,7 +386,7 @@ async def on_entry_button(update: Update, context: Context) -> None:
         reply_to=message.message_id,
         thread_id=_thread_of(message) if isinstance(message, Message) else None,
     )
-    await remember_question(context, sent, reply, question)
+    remember_question(context, sent, reply, question)
     if cb is not None and cb.choice:  # the other choices are stale now: take them away
         with contextlib.suppress(TelegramError):  # too old to edit, or edited already
             await query.edit_message_reply_markup(reply_markup=None)
