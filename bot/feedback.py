@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -106,7 +105,6 @@ class Pair(NamedTuple):
 
 # A queued write: ("pair", (question, entry_id, kind, ts)) or
 # ("asked", (chat_id, message_id, question, ts)), with the future it settles.
-_Write = tuple[str, tuple[Any, ...], Future[None]]
 
 
 class FeedbackStore(SqliteWorker):
@@ -117,9 +115,6 @@ class FeedbackStore(SqliteWorker):
     NAME = "feedback"
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self._lock = threading.Lock()
-        self._pending: list[_Write] = []
-        self._flush_queued = False
         self._last_prune = 0.0
         super().__init__(path, clock=clock)
 
@@ -135,37 +130,19 @@ class FeedbackStore(SqliteWorker):
         cur = self._db().execute("DELETE FROM asked WHERE ts < ?", (now - REMEMBER_DAYS * 86400,))
         return cur.rowcount
 
-    def _flush(self) -> None:
-        with self._lock:
-            batch, self._pending = self._pending, []
-            self._flush_queued = False
-        if not batch:
-            return
-        try:
-            conn = self._db()
-            with conn:
-                conn.execute("BEGIN")
-                conn.executemany(
-                    "INSERT INTO pairs (question, entry_id, kind, count, last_seen) "
-                    "VALUES (?, ?, ?, 1, ?) ON CONFLICT (question, entry_id, kind) DO UPDATE "
-                    "SET count = count + 1, last_seen = MAX(last_seen, excluded.last_seen)",
-                    [args for what, args, _ in batch if what == "pair"],
-                )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO asked (chat_id, message_id, question, ts) "
-                    "VALUES (?, ?, ?, ?)",
-                    [args for what, args, _ in batch if what == "asked"],
-                )
-            if self._clock() - self._last_prune >= PRUNE_EVERY:
-                self._prune()
-        except BaseException as exc:
-            for *_, future in batch:
-                future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for *_, future in batch:
-            future.set_result(None)
+    def _write(self, conn: sqlite3.Connection, items: list[Any]) -> None:
+        conn.executemany(
+            "INSERT INTO pairs (question, entry_id, kind, count, last_seen) "
+            "VALUES (?, ?, ?, 1, ?) ON CONFLICT (question, entry_id, kind) DO UPDATE "
+            "SET count = count + 1, last_seen = MAX(last_seen, excluded.last_seen)",
+            [args for what, args in items if what == "pair"],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO asked (chat_id, message_id, question, ts) VALUES (?, ?, ?, ?)",
+            [args for what, args in items if what == "asked"],
+        )
+        if self._clock() - self._last_prune >= PRUNE_EVERY:
+            self._prune()
 
     def _question(self, chat_id: int, message_id: int, take: bool) -> str | None:
         conn = self._db()
@@ -242,18 +219,6 @@ class FeedbackStore(SqliteWorker):
 
     # ------------------------------------------------------------------ caller side
 
-    def _queue(self, what: str, args: tuple[Any, ...]) -> Future[None]:
-        if self._closed:
-            raise RuntimeError("the feedback store is closed")
-        future: Future[None] = Future()
-        future.add_done_callback(_log_failure)
-        with self._lock:
-            self._pending.append((what, args, future))
-            queue_flush, self._flush_queued = not self._flush_queued, True
-        if queue_flush:
-            self._submit(self._flush)
-        return future
-
     def record_nowait(self, question: str, entry_id: str, kind: Kind) -> Future[None] | None:
         """Queue one ``(question, entry_id, kind)``; ``None`` if the question is empty once
         normalised (nothing to learn)."""
@@ -262,14 +227,14 @@ class FeedbackStore(SqliteWorker):
         text = normalize_text(question)
         if not text or not entry_id:
             return None
-        return self._queue("pair", (text, entry_id, kind, self._clock()))
+        return self._enqueue(("pair", (text, entry_id, kind, self._clock())))
 
     def remember_nowait(self, chat_id: int, message_id: int, question: str) -> Future[None] | None:
         """Queue: the bot's message ``message_id`` in ``chat_id`` answered ``question``."""
         text = normalize_text(question)
         if not text:
             return None
-        return self._queue("asked", (int(chat_id), int(message_id), text, self._clock()))
+        return self._enqueue(("asked", (int(chat_id), int(message_id), text, self._clock())))
 
     async def record(self, question: str, entry_id: str, kind: Kind) -> None:
         """Record one pair. A database error is logged, never raised."""
@@ -370,9 +335,3 @@ async def _settle(queue: Callable[[], Future[None] | None]) -> None:
         future = queue()
         if future is not None:
             await asyncio.wrap_future(future)
-
-
-def _log_failure(future: Future[None]) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("could not write to the feedback store: %s", exc)

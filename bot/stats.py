@@ -18,7 +18,6 @@ import contextlib
 import logging
 import re
 import sqlite3
-import threading
 import time
 import unicodedata
 from collections import Counter
@@ -27,7 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from bot.sqlite_worker import SqliteWorker
 
@@ -90,11 +89,8 @@ class StatsStore(SqliteWorker):
     NAME = "stats"
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self._lock = threading.Lock()
         self._since_start: Counter[str] = Counter()
         self.started_at = datetime.fromtimestamp(clock(), UTC)
-        self._pending: list[tuple[str, str, str | None, float, Future[None]]] = []
-        self._flush_queued = False  # a _flush is queued and has not yet taken the pending
         super().__init__(path, clock=clock)
 
     # ------------------------------------------------------------------ worker side
@@ -103,34 +99,16 @@ class StatsStore(SqliteWorker):
         cutoff = self._clock() - RETENTION_DAYS * 86400
         conn.execute("DELETE FROM questions WHERE ts < ?", (cutoff,))
 
-    def _flush(self) -> None:
-        """Write every queued record in one transaction, then settle their futures."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-            self._flush_queued = False
-        if not batch:
-            return
-        try:
-            conn = self._db()
-            with conn:  # one transaction: BEGIN ... COMMIT
-                conn.execute("BEGIN")
-                conn.executemany(
-                    "INSERT INTO counters (status, count) VALUES (?, ?) "
-                    "ON CONFLICT (status) DO UPDATE SET count = count + excluded.count",
-                    Counter(status for status, *_ in batch).items(),
-                )
-                conn.executemany(
-                    "INSERT INTO questions (ts, status, lang, text) VALUES (?, ?, ?, ?)",
-                    [(ts, status, lang, text) for status, lang, text, ts, _ in batch if text],
-                )
-        except BaseException as exc:
-            for *_, future in batch:
-                future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for *_, future in batch:
-            future.set_result(None)
+    def _write(self, conn: sqlite3.Connection, items: list[Any]) -> None:
+        conn.executemany(
+            "INSERT INTO counters (status, count) VALUES (?, ?) "
+            "ON CONFLICT (status) DO UPDATE SET count = count + excluded.count",
+            Counter(status for status, *_ in items).items(),
+        )
+        conn.executemany(
+            "INSERT INTO questions (ts, status, lang, text) VALUES (?, ?, ?, ?)",
+            [(ts, status, lang, text) for status, lang, text, ts in items if text],
+        )
 
     def _totals(self) -> dict[str, int]:
         rows = self._db().execute("SELECT status, count FROM counters").fetchall()
@@ -170,14 +148,7 @@ class StatsStore(SqliteWorker):
         """Count one outcome now and queue its write; returns the write's future. Records
         queued while the worker is busy are written together, in one transaction."""
         status, lang, kept = self._prepare(status, lang, text)
-        future: Future[None] = Future()
-        future.add_done_callback(_log_failure)
-        with self._lock:
-            self._pending.append((status, lang, kept, self._clock(), future))
-            queue_flush, self._flush_queued = not self._flush_queued, True
-        if queue_flush:
-            self._submit(self._flush)
-        return future
+        return self._enqueue((status, lang, kept, self._clock()))
 
     async def record(self, status: str, lang: str, text: str | None = None) -> None:
         """Record one question outcome (``text`` is kept only for no_match / ambiguous).
@@ -213,9 +184,3 @@ class StatsStore(SqliteWorker):
         """Async :meth:`top_unanswered_sync` (runs in the store's worker thread)."""
         future = self._submit(self._top, limit, days, tuple(statuses), self._clock())
         return await asyncio.wrap_future(future)
-
-
-def _log_failure(future: Future[None]) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("could not record a question in the statistics: %s", exc)

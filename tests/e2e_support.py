@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, Request, html_to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,19 @@ GROUP_ID = -100_200_300
 OBSERVER_GROUP = 1_000  # handler group of the test observer, after the bot's own (group 0)
 
 _ENGINES: dict[Path, Any] = {}
+
+
+AMBIGUOUS_CANDIDATES = ("党史", "红色", "连云港", "宣讲", "学习", "教育", "活动")
+
+
+def find_ambiguous() -> tuple[str, Any]:
+    """A vague question the shared engine answers with several "did you mean" choices."""
+    engine = shared_engine()
+    for question in AMBIGUOUS_CANDIDATES:
+        result = engine.ask(question)
+        if result.status == "ambiguous" and len(result.suggestions) >= 2:
+            return question, result
+    pytest.skip(f"none of {AMBIGUOUS_CANDIDATES} is ambiguous for the current matcher")
 
 
 def shared_engine() -> Any:

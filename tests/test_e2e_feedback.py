@@ -5,28 +5,18 @@ a notice on the button only (nothing is posted to the chat) and take the row awa
 from __future__ import annotations
 
 import pytest
-from e2e_support import GROUP_ID, READER_ID, run_bot, shared_engine
+from e2e_support import GROUP_ID, READER_ID, find_ambiguous, run_bot
 
 from bot.stats import normalize_text
 from bot.telegram import callbacks
 
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
-AMBIGUOUS_CANDIDATES = ("党史", "红色", "连云港", "宣讲", "学习", "教育", "活动")
 
 
 @pytest.fixture
 async def bot(tmp_path):
     async with run_bot(tmp_path) as run:
         yield run
-
-
-def find_ambiguous() -> tuple[str, object]:
-    engine = shared_engine()
-    for question in AMBIGUOUS_CANDIDATES:
-        result = engine.ask(question)
-        if result.status == "ambiguous" and len(result.suggestions) >= 2:
-            return question, result
-    pytest.skip(f"none of {AMBIGUOUS_CANDIDATES} is ambiguous for the current matcher")
 
 
 async def pairs(bot) -> set[tuple[str, str, str, int]]:

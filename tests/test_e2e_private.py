@@ -7,28 +7,25 @@ time; the facts a reader expects (66 bases) are hard-coded.
 from __future__ import annotations
 
 import pytest
-from e2e_support import ADMIN_ID, READER_ID, blockquotes, plain, run_bot, shared_engine
+from e2e_support import (
+    ADMIN_ID,
+    READER_ID,
+    blockquotes,
+    find_ambiguous,
+    plain,
+    run_bot,
+)
 
 BASES_ZH = "连云港有多少个爱国主义教育基地?"
 BASES_EN = "How many patriotic education bases does Lianyungang have?"
 BASES_TRAD = "連雲港有多少個愛國主義教育基地"
 NOT_IN_ARTICLE = "阿里巴巴的创始人是谁"
-AMBIGUOUS_CANDIDATES = ("党史", "红色", "连云港", "宣讲", "学习", "教育", "活动")
 
 
 @pytest.fixture
 async def bot(tmp_path):
     async with run_bot(tmp_path) as run:
         yield run
-
-
-def find_ambiguous() -> tuple[str, object]:
-    engine = shared_engine()
-    for question in AMBIGUOUS_CANDIDATES:
-        result = engine.ask(question)
-        if result.status == "ambiguous" and len(result.suggestions) >= 2:
-            return question, result
-    pytest.skip(f"none of {AMBIGUOUS_CANDIDATES} is ambiguous for the current matcher")
 
 
 def assert_answer_for(req, entry, kb, lang):
