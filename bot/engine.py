@@ -190,7 +190,19 @@ class Engine:
         """``ranker(kb, config)`` makes the matcher; ``cache`` keeps full self-checks by
         version; ``remember`` is how many recent answers are kept (0: none); ``learned``:
         the overlay of learned variants (``bot.learned``), merged at every load."""
-        self.directory = Path(directory)
+        self._configure(Path(directory), config, ranker, cache, remember, learned)
+        self._state = self._build(self._load())  # raises KnowledgeError
+
+    def _configure(
+        self,
+        directory: Path,
+        config: MatchConfig | None,
+        ranker: RankerFactory,
+        cache: CheckCache | None,
+        remember: int,
+        learned: Path | None,
+    ) -> None:
+        self.directory = directory
         self.learned = Path(learned) if learned is not None else None
         self.learned_notes: list[Problem] = []
         self._learn_lock = threading.Lock()
@@ -200,7 +212,6 @@ class Engine:
         self.remember = remember
         self.reload_time_limit = RELOAD_TIME_LIMIT
         self._reload_lock = threading.Lock()
-        self._state = self._build(self._load())  # raises KnowledgeError
 
     @classmethod
     def over(
@@ -212,16 +223,7 @@ class Engine:
     ) -> Engine:
         """An engine over an already loaded base (its directory is not read again)."""
         engine = cls.__new__(cls)
-        engine.directory = Path()
-        engine.learned = None
-        engine.learned_notes = []
-        engine._learn_lock = threading.Lock()
-        engine.config = config or MatchConfig()
-        engine.ranker_factory = ranker
-        engine.cache = None
-        engine.remember = REMEMBERED_ANSWERS
-        engine.reload_time_limit = RELOAD_TIME_LIMIT
-        engine._reload_lock = threading.Lock()
+        engine._configure(Path(), config, ranker, None, REMEMBERED_ANSWERS, None)
         engine._state = engine._build(kb)
         return engine
 
