@@ -31,6 +31,7 @@ from typing import Protocol
 from bot import learned as overlay
 from bot.knowledge import KnowledgeError, Problem, load_knowledge
 from bot.matcher import MatchConfig, Matcher, Query
+from bot.matcher.known import KnownUnanswerable
 from bot.model import KnowledgeBase, MatchResult
 from bot.normalize import (
     Synonyms,
@@ -143,16 +144,36 @@ def prepare(question: str, words: Synonyms | None = None) -> Query:
     return Query(question, text, lang, normalized, strip_fillers(normalized))
 
 
-def answer(question: str, ranker: Ranker, words: Synonyms | None = None) -> MatchResult:
+def answer(
+    question: str,
+    ranker: Ranker,
+    words: Synonyms | None = None,
+    known: KnownUnanswerable | None = None,
+) -> MatchResult:
     """One question through the pipeline: empty and small talk are settled here, the rest
-    is ranked."""
+    is ranked; a question reviewed as not in the article (``known``) is refused, with the
+    ranking's related entries as its buttons."""
     query = prepare(question, words)
     if not query.norm:
         return MatchResult(question, "no_match", query.lang, reason="empty")
     kind = smalltalk_kind(query.norm, words)
     if kind:
         return MatchResult(question, "no_match", query.lang, smalltalk=kind, reason="smalltalk")
-    return ranker.rank(query)
+    result = ranker.rank(query)
+    example = known.match(query) if known is not None else None
+    if example is None:
+        return result
+    related = tuple(
+        s for s in result.suggestions if result.entry is None or s.entry_id != result.entry.id
+    )
+    return MatchResult(
+        question,
+        "no_match",
+        query.lang,
+        score=result.score,
+        suggestions=related,
+        reason=f"known unanswerable: {example}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +188,12 @@ class _State:
     ) -> _State:
         ranker = factory(kb, config)
         words = synonyms(kb.synonyms)
+        known = KnownUnanswerable(
+            kb.unanswerable, lambda q: prepare(q, words), config.known_unanswerable_ratio
+        )
 
         def ask(question: str) -> MatchResult:
-            return answer(question, ranker, words)
+            return answer(question, ranker, words, known)
 
         return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask)
 
@@ -241,10 +265,40 @@ class Engine:
         atomically), then reload. If the reload refuses (``KnowledgeError``: the question
         would be answered by another entry, or take a stored variant away from its entry)
         or fails otherwise, the overlay change is undone and the error raised."""
+        return self._change_overlay(lambda: self.add_variant(question, entry_id), deadline)
+
+    def mark_unanswerable(self, question: str, deadline: Deadline | None = None) -> ReloadSummary:
+        """Record ``question`` as not in the article (:meth:`add_unanswerable`), then
+        reload: the same wording is refused from then on."""
+        return self._change_overlay(lambda: self.add_unanswerable(question), deadline)
+
+    def add_unanswerable(self, question: str) -> bytes | None:
+        """Write ``question`` into the overlay as not in the article (no reload); the
+        overlay's previous bytes. Refused (``KnowledgeError``) when a stored question has
+        that wording, as the mark would take its answer away."""
+        assert self.learned is not None
+        known = KnownUnanswerable([question], self._prepare, self.config.known_unanswerable_ratio)
+        for entry in self.kb.entries:
+            for stored in (q for qs in entry.questions.values() for q in qs):
+                if known.match(self._prepare(stored)):
+                    message = (
+                        f"{question!r} is worded like {stored!r}, a question of {entry.id}: "
+                        "marking it would refuse that question"
+                    )
+                    raise KnowledgeError([Problem(overlay.FILE, None, entry.id, message)])
+        return overlay.add_unanswerable(self.learned, question)
+
+    def _prepare(self, question: str) -> Query:
+        return prepare(question, synonyms(self.kb.synonyms))
+
+    def _change_overlay(
+        self, change: Callable[[], bytes | None], deadline: Deadline | None
+    ) -> ReloadSummary:
+        """Run ``change`` on the overlay, then reload; undo it if the reload refuses or fails."""
         if self.learned is None:
             raise ValueError("this engine has no overlay of learned variants")
         with self._learn_lock:
-            before = self.add_variant(question, entry_id)
+            before = change()
             try:
                 return self.reload(deadline)
             except BaseException:

@@ -107,6 +107,9 @@ class KnowledgeBase:
     # sentences deliberately cited by no entry (``coverage.yaml``): (paragraph id, sentence,
     # reason), in file order
     not_covered: tuple[tuple[str, str, str], ...] = ()
+    # questions reviewed as not answered by the article (``unanswerable.yaml`` and the
+    # overlay's ``not_in_article``): the same wording is refused, whatever it resembles
+    unanswerable: tuple[str, ...] = ()
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:
