@@ -193,9 +193,6 @@ _OS_REASONS: dict[type[OSError], str] = {
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import Case, evaluate, format_report
 
-    if not args.files and not args.known_unanswerable:
-        print("citebot: eval needs question files or --known-unanswerable", file=sys.stderr)
-        return 2
     cases = _eval_cases(args.files)
     engine = _engine(args)
     if args.known_unanswerable:
@@ -403,7 +400,10 @@ def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> 
     and ``eval`` instead of loading the knowledge directory (tests and embedding)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.func is cmd_eval and not args.files and not args.known_unanswerable:
+        parser.error("eval needs question files or --known-unanswerable")
     args.engine = engine
     try:
         return int(args.func(args) or 0)

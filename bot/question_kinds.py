@@ -429,3 +429,40 @@ def mentioned_content(norm: str) -> list[str]:
     """The X of "does the article mention X?": its content words of 2+ characters."""
     rest = _MENTION_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
     return [w for w in rest.split() if len(w) > 1]
+
+
+# A bare topic ("党史学习教育", "red tourism") asks nothing in particular: no question word,
+# no kind of fact, no request, no question mark; a few words at most.
+_ASKING_MARKS_RE = re.compile(r"[?？吗呢吧嘛么]|请|介绍|讲讲|说说|谈谈|告诉|聊聊|解释|怎")
+_EN_ASKING_RE = re.compile(
+    r"^\s*(?:what|who|whom|whose|when|where|which|why|how|is|are|was|were|do|does|did|can|"
+    r"could|will|would|should|has|have|had|tell|list|name|give|show|explain|describe)\b|\?",
+    re.I,
+)
+BARE_TOPIC_MAX_HAN = 8
+BARE_TOPIC_MAX_EN_WORDS = 3
+_ATTRIBUTES = word_list("question_attributes.txt")
+_ZH_ATTRIBUTE_RE = re.compile(
+    "|".join(
+        [re.escape(w) for w in _ATTRIBUTES if not w.isascii() and len(w) > 1]
+        + [re.escape(w) + "$" for w in _ATTRIBUTES if not w.isascii() and len(w) == 1]
+    )
+)
+_EN_ATTRIBUTES = frozenset(stem(w) for w in _ATTRIBUTES if w.isascii())
+
+
+def is_bare_topic(text: str, norm: str, lang: Lang) -> bool:
+    """Is this question only a topic, asking nothing in particular? ``text`` as typed,
+    ``norm`` normalised with fillers stripped."""
+    if not norm or asked_kinds(norm):
+        return False
+    if lang == "en":
+        words = norm.split()
+        return (
+            not _EN_ASKING_RE.search(text)
+            and len(words) <= BARE_TOPIC_MAX_EN_WORDS
+            and not _EN_ATTRIBUTES.intersection(stem(w) for w in words)
+        )
+    if _ASKING_MARKS_RE.search(text) or _ZH_QW_RE.search(norm) or _ZH_ATTRIBUTE_RE.search(norm):
+        return False
+    return sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff") <= BARE_TOPIC_MAX_HAN

@@ -30,6 +30,7 @@ WORD_LISTS = [
     "zh_measure_words.txt",
     "zh_question_words.txt",
     "en_question_words.txt",
+    "question_attributes.txt",
 ]
 # Written by hand: "word other-word" pairs.
 PAIR_FILES = ["zh_question_forms.txt"]

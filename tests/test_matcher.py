@@ -286,3 +286,19 @@ def test_off_topic_questions_get_no_buttons(engine, question) -> None:
 @pytest.mark.parametrize("question", ["在吗？", "晚上好"])
 def test_greetings_are_recognised_after_normalisation(engine, question) -> None:
     assert engine.ask(question).smalltalk == "greeting"
+
+
+def test_a_broad_bare_topic_gets_buttons_not_a_random_entry(engine, kb) -> None:
+    result = engine.ask("党史学习教育")  # the article's whole subject: many entries
+    assert (result.status, result.entry, result.reason) == ("ambiguous", None, "bare topic")
+    assert 1 <= len(result.suggestions) <= 3
+    # the same wording stored as a question of one entry is that entry's
+    stored = next(
+        q for e in kb.entries for q in e.questions["zh"] if len(q) <= 5 and "?" not in q
+    )
+    assert engine.ask(stored).status == "answered"
+    # a topic that is one entry's is answered; so is a topic with what it asks for
+    assert engine.ask("项雪龙 职务").status == "answered"
+    # with no lead required, no bare topic is broad: the threshold decides
+    wide = Engine.over(kb, dataclasses.replace(MatchConfig(), bare_topic_gap=0.0))
+    assert wide.ask("党史学习教育").status == "answered"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine import prepare
 from bot.normalize import normalize, strip_fillers
 from bot.question_kinds import (
     answer_kinds,
@@ -16,6 +17,7 @@ from bot.question_kinds import (
     asks_mention,
     bare_numbers,
     enumeration_asked,
+    is_bare_topic,
     lists_items,
     mentioned_content,
     states_doer,
@@ -183,3 +185,26 @@ def test_who_did_it_needs_an_answer_naming_the_doer() -> None:
     assert not states_doer("The opening ceremony was held on April 9.", hosted)  # passive
     assert states_doer("The city held the opening ceremony on April 9.", hosted)
     assert asked_deed(norm("项雪龙是谁")) is None  # who someone is, not who did something
+
+
+@pytest.mark.parametrize(
+    ("question", "bare"),
+    [
+        ("党史学习教育", True),
+        ("开山岛", True),
+        ("red culture", True),
+        ("volunteers", True),
+        ("开山岛是什么", False),  # a question word
+        ("介绍一下开山岛", False),  # a request
+        ("开山岛?", False),
+        ("项雪龙 职务", False),  # asks for an attribute
+        ("12345热线满意率", False),
+        ("宣讲活动场数", False),
+        ("title of the article", False),
+        ("What is red culture", False),
+        ("连云港开展党史学习教育的同时还建设了哪些红色地标", False),  # long, and asks
+    ],
+)
+def test_bare_topics_ask_nothing_in_particular(question: str, bare: bool) -> None:
+    query = prepare(question)
+    assert is_bare_topic(query.text, query.norm, query.lang) is bare

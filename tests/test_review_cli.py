@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from e2e_support import copy_knowledge, shared_engine
 
 from bot import learned
@@ -75,7 +76,9 @@ def test_list_add_refuse_skip_and_export(tmp_path, monkeypatch, capsys):
     # eval checks that the known unanswerable questions are refused
     assert main(["eval", "--quiet", "--known-unanswerable"]) == 0
     assert "unanswerable refused:          1/1" in capsys.readouterr().out
-    assert main(["eval"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval"])
+    assert exit_.value.code == 2
     assert "needs question files or --known-unanswerable" in capsys.readouterr().err
     assert learned.read(overlay) == ([], [])
     with FeedbackStore(data / "feedback.sqlite3") as store:
