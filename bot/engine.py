@@ -19,6 +19,7 @@ base and releases the reload lock for the next one (:class:`ReloadAbandoned`).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from bot.normalize import (
     strip_fillers,
     synonyms,
 )
+from bot.question_kinds import split_two, strip_question_words
 from bot.selfcheck import (
     CheckCache,
     CheckReport,
@@ -51,6 +53,9 @@ from bot.selfcheck import (
     stored_questions,
 )
 
+# A message's second question, matched alone this well, is trusted though it leaves out what
+# it is about (see ``two_facts``).
+TWO_FACTS_STRONG = 60.0
 REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 # A stored question of another entry is re-checked on reload when it looks this much like
@@ -162,7 +167,8 @@ def answer(
     result = ranker.rank(query)
     example = known.match(query) if known is not None else None
     if example is None:
-        return result
+        parts = split_two(query.text, query.lang)
+        return two_facts(result, parts, ranker, words) if parts else result
     related = tuple(
         s for s in result.suggestions if result.entry is None or s.entry_id != result.entry.id
     )
@@ -173,6 +179,44 @@ def answer(
         score=result.score,
         suggestions=related,
         reason=f"known unanswerable: {example}",
+    )
+
+
+def two_facts(
+    whole: MatchResult, parts: tuple[str, str], ranker: Ranker, words: Synonyms | None
+) -> MatchResult:
+    """A message asking two things (``parts``): both answers, when each part is answered,
+    by entries quoting different sentences; else ``whole``, the message's own result.
+
+    The second part often leaves out what it is about ("主题是啥" after "赣榆那个宣讲会哪天
+    开的"), and alone it would match something else. So it is asked again after the first
+    part's words: it is trusted when that gives the same entry, or when it was a strong
+    match alone (``TWO_FACTS_STRONG``) that the first part's words do not turn into the
+    first part's entry.
+    """
+    first = ranker.rank(prepare(parts[0], words))
+    second = ranker.rank(prepare(parts[1], words))
+    a, b = first.entry, second.entry
+    if first.status != "answered" or second.status != "answered" or a is None or b is None:
+        return whole
+    if a.citation == b.citation:  # one sentence says both: one answer cites it
+        if whole.status == "answered":
+            return whole
+        return dataclasses.replace(first, question=whole.question, lang=whole.lang)
+    context = strip_question_words(prepare(parts[0], words).normalized)
+    again = ranker.rank(prepare(f"{context} {parts[1]}", words))
+    with_context = again.entry.id if again.status == "answered" and again.entry else None
+    strong = second.score >= TWO_FACTS_STRONG and with_context != a.id
+    if with_context != b.id and not strong:
+        return whole
+    if (
+        whole.status == "answered"
+        and whole.entry is not None
+        and whole.entry.id not in (a.id, b.id)
+    ):
+        return whole  # the message as a whole is answered by a third entry: trust it
+    return dataclasses.replace(
+        first, question=whole.question, lang=whole.lang, also=(second,), reason="two facts"
     )
 
 

@@ -142,3 +142,5 @@ class MatchResult:
     smalltalk: str | None = None  # "greeting" | "thanks" | None
     reason: str = ""  # short machine-readable why (for logs and eval), not shown to readers
     extra: dict[str, float] = field(default_factory=dict)
+    # a message asking two things: the answer to the second, when another entry answers it
+    also: tuple[MatchResult, ...] = ()

@@ -466,3 +466,39 @@ def is_bare_topic(text: str, norm: str, lang: Lang) -> bool:
     if _ASKING_MARKS_RE.search(text) or _ZH_QW_RE.search(norm) or _ZH_ATTRIBUTE_RE.search(norm):
         return False
     return sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff") <= BARE_TOPIC_MAX_HAN
+
+
+# Two questions in one message ("有多少个宣讲分团，一共讲了多少场?", "Who wrote it, and where
+# was it published?"): split where both sides ask something.
+_ZH_SPLIT_RE = re.compile(r"[，,；;？?、]|以及|还有|另外|并且|同时")
+_EN_SPLIT_RE = re.compile(r",? and |[;?]\s*|,\s*", re.I)
+_EN_ASKS_RE = re.compile(
+    r"^\s*(?:what|who|whom|whose|when|where|which|why|how|is|are|was|were|do|does|did|can)\b",
+    re.I,
+)
+MIN_PART_CHARS = 4  # a Chinese part shorter than this has nothing to look up...
+MIN_PART_WORDS = 2  # ...nor an English part of fewer words ("When")
+
+
+def asks_something(part: str, lang: Lang) -> bool:
+    """Does this piece of a question (as typed) ask something by itself?"""
+    if lang == "en":
+        return bool(_EN_ASKS_RE.search(part))
+    norm = normalize(part)
+    return bool(_ASKING_MARKS_RE.search(part) or _ZH_QW_RE.search(norm) or asked_kinds(norm))
+
+
+def split_two(text: str, lang: Lang) -> tuple[str, str] | None:
+    """The two questions of a message asking two things, split at the first separator
+    where both sides ask something; None for a message asking one thing."""
+    splitter = _EN_SPLIT_RE if lang == "en" else _ZH_SPLIT_RE
+    body = text.strip().rstrip("?？!！。. ")
+    for m in splitter.finditer(body):
+        first, second = body[: m.start()].strip(), body[m.end() :].strip()
+        if lang == "en" and min(len(first.split()), len(second.split())) < MIN_PART_WORDS:
+            continue
+        if min(len(first), len(second)) < MIN_PART_CHARS:
+            continue
+        if asks_something(first, lang) and asks_something(second, lang):
+            return first, second
+    return None

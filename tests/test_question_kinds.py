@@ -20,6 +20,7 @@ from bot.question_kinds import (
     is_bare_topic,
     lists_items,
     mentioned_content,
+    split_two,
     states_doer,
     states_unit,
 )
@@ -208,3 +209,26 @@ def test_who_did_it_needs_an_answer_naming_the_doer() -> None:
 def test_bare_topics_ask_nothing_in_particular(question: str, bare: bool) -> None:
     query = prepare(question)
     assert is_bare_topic(query.text, query.norm, query.lang) is bare
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "parts"),
+    [
+        ("有多少个宣讲分团，一共讲了多少场？", "zh", ("有多少个宣讲分团", "一共讲了多少场")),
+        (
+            "灌云县的竞赛叫啥？全市的实践活动又叫啥？",
+            "zh",
+            ("灌云县的竞赛叫啥", "全市的实践活动又叫啥"),
+        ),
+        (
+            "Who wrote it, and where was it published?",
+            "en",
+            ("Who wrote it", "where was it published"),
+        ),
+        ("港城爱国教育基地和革命遗址各有多少", "zh", None),  # one question about two things
+        ("在连云港，志愿者有多少", "zh", None),  # the first part asks nothing
+        ("When and where did the ceremony take place?", "en", None),  # "When" names nothing
+    ],
+)
+def test_a_message_asking_two_things_is_split_where_both_sides_ask(question, lang, parts) -> None:
+    assert split_two(question, lang) == parts
