@@ -38,7 +38,7 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # The measure words after which a Chinese count becomes digits (bot/data/zh_measure_words.txt).
 MEASURE_WORDS = "".join(word_list("zh_measure_words.txt"))
 _CN_COUNT_RE = re.compile(
-    rf"([零一二两三四五六七八九十百千]{{1,8}})(?=[{MEASURE_WORDS}万亿余多米元岁]|平方)"
+    rf"([零一二两三四五六七八九十百千]{{1,8}})(?=[{MEASURE_WORDS}万亿余多米元岁人]|平方)"
     r"|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?=月[一二三四五六七八九十\d]|月份|[日号])"
 )
 
@@ -111,7 +111,9 @@ def cn_number(text: str) -> int | None:
                 return None  # two digits in a row: not a numeral
             digit = _CN_DIGITS[ch]
             continue
-        unit = _CN_UNITS[ch]
+        unit = _CN_UNITS.get(ch)
+        if unit is None:
+            return None  # not a numeral character (多, 余 ...)
         if unit >= last_unit:
             return None  # units must fall: 十百 is no numeral
         total += (1 if digit is None else digit) * unit

@@ -112,4 +112,6 @@ def test_chinese_numerals_of_any_size_become_digits() -> None:
         1001,
     ]
     assert cn_number("一二") is None and cn_number("十百") is None
+    assert cn_number("两百多") is None  # not a numeral: no error either
+    assert normalize("两千人") == "2000 人"
     assert normalize("千里送学") == "千里送学"  # not a count
