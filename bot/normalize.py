@@ -224,17 +224,30 @@ def smalltalk_kind(norm: str, words: Synonyms | None = None) -> str | None:
     return None
 
 
+# British spellings (and a few plurals) and the forms they stem as (bot/data/en_spellings.txt)
+_SPELLINGS = dict(word_pairs("en_spellings.txt"))
+_ISE_RE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$")
+_INVARIANT = frozenset({"series", "species", "news"})  # -s words that are not plurals
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light English stemmer that maps 'bases'/'base'/'based', 'activities'/'activity' alike."""
-    if len(word) <= 3:
+    """A light English stemmer that maps 'bases'/'base'/'based', 'activities'/'activity',
+    'studies'/'studied', 'uses'/'used' alike, after British spellings become American
+    ('organised'/'organized', 'centre'/'center')."""
+    if len(word) <= 3 or word in _INVARIANT:
         return word
-    if word.endswith("ies"):
+    word = _ISE_RE.sub(r"iz\1", _SPELLINGS.get(word, word))
+    if word.endswith(("ies", "ied")) and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
+            break
+        if suffix == "ed" and len(word) == 4 and word.endswith("ed") and word[1] not in "aeiou":
+            word = word[:2] + "e"  # used -> use, aged -> age (need stays)
             break
     if word.endswith("e") and len(word) > 3:
         word = word[:-1]

@@ -33,7 +33,7 @@ WORD_LISTS = [
     "question_attributes.txt",
 ]
 # Written by hand: "word other-word" pairs.
-PAIR_FILES = ["zh_question_forms.txt"]
+PAIR_FILES = ["zh_question_forms.txt", "en_spellings.txt"]
 ALL = [*TABLES, *WORD_LISTS, *PAIR_FILES]
 
 
