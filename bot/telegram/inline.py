@@ -58,8 +58,10 @@ def entry_result(
 def no_answer_result(view: AnswerView) -> InlineQueryResultArticle:
     """The article does not answer ``view.question``: say so, quoting the question (the
     message lands in a chat where nobody saw it asked)."""
-    text = t("inline_asked", view.lang, question=view.question) + "\n" + t(
-        "inline_no_answer", view.lang
+    text = (
+        t("inline_asked", view.lang, question=view.question)
+        + "\n"
+        + t("inline_no_answer", view.lang)
     )
     title = plain("inline_no_answer", view.lang)
     return InlineQueryResultArticle(
@@ -100,6 +102,5 @@ def example_results(kb: KnowledgeBase, lang: Lang, username: str) -> list[Inline
     """The example questions (``examples.yaml``), each titled by its question in ``lang``
     and sending its answer."""
     return [
-        entry_result(e, kb, lang, username, title=e.label(lang))
-        for e in render.example_entries(kb)
+        entry_result(e, kb, lang, username, title=e.label(lang)) for e in render.example_entries(kb)
     ]
