@@ -181,6 +181,9 @@ async def test_empty_inline_query_offers_the_examples(bot):
         assert answer.params["cache_time"] == 300
         results = answer.params["results"]
         assert [r["title"] for r in results] == [render.label(e.label(lang), 64) for e in examples]
+        assert [r["description"] for r in results] == [
+            render.label(e.answer[lang], 100) for e in examples
+        ]
         assert texts(answer) == [render.answer_reply(e, bot.kb, lang).messages[0] for e in examples]
 
 

@@ -41,15 +41,17 @@ def _content(html_text: str) -> InputTextMessageContent:
 def entry_result(
     entry: Entry, kb: KnowledgeBase, lang: Lang, username: str, *, title: str | None = None
 ) -> InlineQueryResultArticle:
-    """One entry answered: titled by its answer (or ``title``), described by its quote, and
-    sending what a private chat shows (the first message, if the answer ever needed two)."""
+    """One entry answered, sending what a private chat shows (the first message, if the
+    answer ever needed two). Titled by its answer and described by a short quote; or, given
+    a ``title`` (the question offered), described by the answer."""
     view = answer_view.entry_view(entry, kb, lang)
     messages = render.to_messages(render.answer_blocks(view))
-    quote = view.source.quote if view.source else ""
+    answer = view.answer or entry.label(lang)
+    description = answer if title else (view.source.quote if view.source else "")
     return InlineQueryResultArticle(
         id=share.encode(entry.id, lang),
-        title=render.label(title or view.answer or entry.label(lang), MAX_TITLE),
-        description=render.label(quote, MAX_DESCRIPTION),
+        title=render.label(title or answer, MAX_TITLE),
+        description=render.label(description, MAX_DESCRIPTION),
         input_message_content=_content(messages[0]),
         reply_markup=InlineKeyboardMarkup([[render.share_button(entry.id, lang, username)]]),
     )
