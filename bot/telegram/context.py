@@ -18,6 +18,7 @@ from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram.checks import BackgroundCheck
+from bot.telegram.error_digest import ErrorDigest
 from bot.telegram.flood import FloodGuard
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class BotData:
     checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
     inbox: Inbox | None = None  # every update, stored before it is confirmed
     feedback: FeedbackStore | None = None  # taps and 👍/👎: what questions mean
+    error_digest: ErrorDigest = field(default_factory=ErrorDigest)  # reports to admins
     heartbeat: Heartbeat | None = None  # CITEBOT_DATA_DIR/heartbeat.json while running
 
 
