@@ -1,13 +1,15 @@
-"""End to end, the heartbeat: the running bot (polling, against the fake Bot API) writes
+"""End to end, the heartbeat: the running bot (polling or webhook, against the fake Bot API) writes
 ``CITEBOT_DATA_DIR/heartbeat.json`` and keeps it fresh, ``citebot health`` says healthy
 while it runs, and the beats stop with the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 from e2e_support import plain, run_bot
+from fake_bot_api import WAIT, FakeBotApi
 
 from bot import cli, heartbeat
 
@@ -52,3 +54,23 @@ async def test_running_bot_writes_a_fresh_heartbeat(tmp_path, monkeypatch, capsy
         task = bot.app.bot_data.heartbeat._task
         assert task is not None and not task.done()
     assert task.done()  # post_shutdown stopped the beats: from now on the file ages
+
+
+async def until(condition, what: str, timeout: float = WAIT):
+    """``condition()``'s first true value, looked at every 20 ms, failing after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (value := condition()):
+        assert loop.time() < deadline, f"{what} within {timeout}s"
+        await asyncio.sleep(0.02)
+    return value
+
+
+async def test_webhook_mode_beats_too(tmp_path):
+    from test_webhook import serving
+
+    async with FakeBotApi() as api, serving(api, tmp_path) as (app, _):
+        path = app.bot_data.settings.heartbeat_path
+        beat = await until(lambda: read_beat(path), "no heartbeat was written")
+        assert beat.mode == "webhook" and beat.last_poll_at is None
+    assert app.bot_data.heartbeat._task.done()
