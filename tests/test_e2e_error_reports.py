@@ -8,7 +8,6 @@ that kind after the interval makes a second report, counting the one held back."
 from __future__ import annotations
 
 from e2e_support import ADMIN_ID, READER_ID, plain, run_bot
-from fake_bot_api import _as_int
 
 from bot.telegram.error_digest import ErrorDigest
 
@@ -36,7 +35,7 @@ async def test_two_identical_errors_make_one_report_without_reader_data(tmp_path
             3,
             error_code=400,
             description=REFUSAL,
-            match=lambda p: _as_int(p.get("chat_id")) in READERS,
+            match=lambda p: int(p.get("chat_id", 0)) in READERS,
         )
         mark = api.mark()
 
@@ -80,7 +79,7 @@ async def test_a_report_that_cannot_be_sent_is_logged_and_the_bot_goes_on(tmp_pa
             1,
             error_code=400,
             description=REFUSAL,
-            match=lambda p: _as_int(p.get("chat_id")) == READERS[0],
+            match=lambda p: int(p.get("chat_id", 0)) == READERS[0],
         )
         api.block_by_user(ADMIN_ID)  # the admin's report is refused: 403
         mark = api.mark()
