@@ -74,3 +74,25 @@ async def test_webhook_mode_beats_too(tmp_path):
         beat = await until(lambda: read_beat(path), "no heartbeat was written")
         assert beat.mode == "webhook" and beat.last_poll_at is None
     assert app.bot_data.heartbeat._task.done()
+
+
+def test_beats_only_while_updates_flow(tmp_path):
+    """Starting: no beat; polling: beats; the updater stopped while the app still runs (a
+    stop under way, or polling gone): no beat. In webhook mode the updater never runs."""
+    from types import SimpleNamespace
+
+    from bot.telegram.heartbeat import Heartbeat
+
+    updater = SimpleNamespace(running=False)
+    app = SimpleNamespace(running=False, updater=updater, add_handler=lambda *a, **k: None)
+    polling = Heartbeat(app, tmp_path / "a.json", 30.0)  # type: ignore[arg-type]
+    assert not polling.alive()
+    updater.running = True
+    assert not polling.alive()  # polling, but the handlers' loop is not up yet
+    app.running = True
+    assert polling.alive()
+    updater.running = False
+    assert not polling.alive()
+
+    hook = SimpleNamespace(running=True, updater=SimpleNamespace(running=False), add_handler=print)
+    assert Heartbeat(hook, tmp_path / "b.json", 30.0).alive()  # type: ignore[arg-type]

@@ -1,12 +1,14 @@
 """The heartbeat of a running bot: ``CITEBOT_DATA_DIR/heartbeat.json``, rewritten from the
-event loop every ``CITEBOT_HEARTBEAT_INTERVAL`` seconds while the application runs.
+event loop every ``CITEBOT_HEARTBEAT_INTERVAL`` seconds while the application runs (and,
+in polling mode, while it polls).
 
 An asyncio task (PTB's JobQueue needs APScheduler, which is not installed), started by
 ``post_init`` and cancelled by ``post_shutdown``. It beats only while ``app.running`` (the
-loop that hands updates to the handlers is up), so a bot still starting, stopped, crashed
-or with a blocked event loop leaves the file to age, and ``citebot health`` (``bot.heartbeat``)
-says so. Each beat also records the last successful ``getUpdates`` (polling) and the last
-handled update: cheap, and what an operator looks at next.
+loop that hands updates to the handlers is up) and, in polling mode, the updater polls; so
+a bot still starting, stopped, crashed or with a blocked event loop leaves the file to age,
+and ``citebot health`` (``bot.heartbeat``) says so. Each beat also records the last
+successful ``getUpdates`` (polling) and the last handled update: cheap, and what an
+operator looks at next.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Heartbeat:
         self.last_update_at: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._failing = False  # one WARNING per run of failed writes, not one per beat
+        self._polled = False  # the updater has been seen polling: polling mode
         app.add_handler(TypeHandler(Update, self._note_update), group=GROUP)
 
     async def _note_update(self, update: Update, context: object) -> None:
@@ -55,12 +58,19 @@ class Heartbeat:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def alive(self) -> bool:
+        """The application hands updates to the handlers and, once it has polled, is still
+        polling (in webhook mode the updater never runs)."""
+        polling = self.app.updater is not None and self.app.updater.running
+        self._polled = self._polled or polling
+        return self.app.running and (polling or not self._polled)
+
     async def _run(self) -> None:
         while True:
-            if self.app.running:
+            if self.alive():
                 self.beat()
                 await asyncio.sleep(self.interval)
-            else:  # starting: beat as soon as updates flow
+            else:  # starting (or stopping): beat as soon as updates flow
                 await asyncio.sleep(min(self.interval, STARTING_POLL))
 
     def beat(self) -> None:
