@@ -83,8 +83,11 @@ def test_beats_only_while_updates_flow(tmp_path):
 
     from bot.telegram.heartbeat import Heartbeat
 
+    def add_handler(*args, **kwargs):
+        return None
+
     updater = SimpleNamespace(running=False)
-    app = SimpleNamespace(running=False, updater=updater, add_handler=lambda *a, **k: None)
+    app = SimpleNamespace(running=False, updater=updater, add_handler=add_handler)
     polling = Heartbeat(app, tmp_path / "a.json", 30.0)  # type: ignore[arg-type]
     assert not polling.alive()
     updater.running = True
@@ -94,5 +97,7 @@ def test_beats_only_while_updates_flow(tmp_path):
     updater.running = False
     assert not polling.alive()
 
-    hook = SimpleNamespace(running=True, updater=SimpleNamespace(running=False), add_handler=print)
+    hook = SimpleNamespace(
+        running=True, updater=SimpleNamespace(running=False), add_handler=add_handler
+    )
     assert Heartbeat(hook, tmp_path / "b.json", 30.0).alive()  # type: ignore[arg-type]
