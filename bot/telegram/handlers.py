@@ -31,6 +31,7 @@ from bot.telegram import callbacks, render
 from bot.telegram.access import is_admin
 from bot.telegram.callbacks import Callback
 from bot.telegram.context import Context
+from bot.telegram.error_reports import report_to_admins
 from bot.telegram.flood import Verdict
 from bot.telegram.render import Reply
 from bot.telegram.texts import plain, t, ui_lang
@@ -480,9 +481,11 @@ async def on_error(update: object, context: Context) -> None:
     and the error by its type and message, never the update's content (no names, no
     texts; the token is masked by ``logsetup``). Telegram and network errors are expected
     in production and logged briefly, one WARNING per lost reply; anything else is a bug,
-    logged with its traceback, and the reader gets a short apology."""
+    logged with its traceback, and the reader gets a short apology. The admins get a
+    report of most (``bot.telegram.error_reports``: at most one per kind per 10 minutes)."""
     error = context.error
     where = _describe(update)
+    report_to_admins(update, context)
     if isinstance(error, Forbidden):
         log.warning(
             "forbidden (blocked by the user or removed from the chat) %s: %s", where, _brief(error)

@@ -352,6 +352,23 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "<code>{version}</code> are not answered by their own entry ({checked} checked):"
         ),
     },
+    # ---- error reports to admins (bot.telegram.error_reports): names and counts only
+    "error_report": {
+        "zh": "⚠️ <b>机器人出错</b>:<code>{error}</code>,位置 <code>{where}</code>。",
+        "en": "⚠️ <b>Error in the bot</b>: <code>{error}</code> at <code>{where}</code>.",
+    },
+    "error_report_update": {"zh": "更新 {id}。", "en": " Update {id}."},
+    "error_report_repeats": {
+        "zh": "上次报告以来({minutes} 分钟)又发生 {n} 次,未逐一报告。",
+        "en": " {n} more since the last report ({minutes} minutes ago), not reported one by one.",
+    },
+    "error_report_footer": {
+        "zh": "\n详情(含回溯)见日志。同类错误 {minutes} 分钟内最多报告一次。",
+        "en": (
+            "\nThe details (with the traceback) are in the log. An error of the same kind is "
+            "reported at most once in {minutes} minutes."
+        ),
+    },
     "none": {"zh": "无", "en": "none"},
     "stats": {
         "zh": (
