@@ -31,6 +31,7 @@ def view_json(view: AnswerView) -> dict[str, Any]:
             "section": src.section_title,
             "paragraph": src.paragraph_id,
             "quote": src.quote,
+            "source_url": src.source_url or None,  # added in 0.3.0
         },
         "suggestions": [
             {"entry_id": c.entry_id, "question": c.question, "score": float(c.score)}
@@ -50,7 +51,7 @@ def view_text(view: AnswerView) -> str:
         return (
             f"{view.answer}\n"
             f"  — {reader_text('source_label', lang)}: {src.title} · {where}\n"
-            f"    {open_q}{src.quote}{close_q}"
+            f"    {open_q}{src.shown}{close_q}"
         )
     if view.kind == "choose" and len(view.suggestions) == 1:
         return reader_text(view.message_key, lang, **view.message_values)
