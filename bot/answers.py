@@ -31,7 +31,10 @@ def view_json(view: AnswerView) -> dict[str, Any]:
             "section": src.section_title,
             "paragraph": src.paragraph_id,
             "quote": src.quote,
-            "source_url": src.source_url or None,  # added in 0.3.0
+            # added after 0.2.0 (compatible additions): the article's web address, and
+            # the clean byline readers are shown instead of the quote when the entry cites it
+            "source_url": src.source_url or None,
+            "byline": src.shown if src.shown != src.quote else None,
         },
         "suggestions": [
             {"entry_id": c.entry_id, "question": c.question, "score": float(c.score)}

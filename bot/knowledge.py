@@ -26,8 +26,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
 from bot.normalize import stem, to_simplified
@@ -467,8 +467,10 @@ def _source_url(c: _Checker, doc: dict) -> str:
     if url is None:
         return ""
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(
-        ch.isspace() or ch in "<>\"" for ch in url.strip()
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or ch in '<>"' for ch in url.strip())
     ):
         c.add(line, f"source_url {url!r} must be a web address starting with http:// or https://")
         return ""

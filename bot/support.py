@@ -3,8 +3,9 @@
 Pure. An entry may name the part itself (``cite.support`` in ``knowledge/qa/*.yaml``, each a
 verbatim piece of the quote); otherwise it is found automatically: the longest runs the
 quote shares with the entry's Chinese answer, kept only when long enough to mean something
-(``MIN_RUN`` letters or digits) and when they do not cover (nearly) the whole quote, where
-bold would say nothing.
+(``MIN_RUN`` letters or digits; below ``SHORT_RUN`` only the longest run or one holding a
+number, so that a stray 连云港市 is not bold) and when they do not cover (nearly) the whole
+quote, where bold would say nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from difflib import SequenceMatcher
 Span = tuple[int, int]  # [start, end) in the quote
 
 MIN_RUN = 4  # letters/digits a run needs to be bold (宣讲分团, 66个基地, 96.78)
+SHORT_RUN = 2 * MIN_RUN  # a shorter run is kept only if it is the longest or holds a number
 MAX_GAP = 2  # runs this close, with only punctuation or spaces between them, are one run
 MAX_COVER = 0.85  # runs covering more of the quote than this are not shown at all
 
@@ -28,10 +30,10 @@ def _weight(text: str) -> int:
 
 
 def _trim(quote: str, start: int, end: int) -> Span:
-    """``[start, end)`` without punctuation or spaces at either end."""
+    """``[start, end)`` without punctuation or spaces at either end (a closing % stays)."""
     while start < end and not _meaningful(quote[start]):
         start += 1
-    while end > start and not _meaningful(quote[end - 1]):
+    while end > start and not _meaningful(quote[end - 1]) and quote[end - 1] not in "%%":
         end -= 1
     return start, end
 
@@ -68,7 +70,14 @@ def automatic_spans(quote: str, answer: str) -> tuple[Span, ...]:
     matcher = SequenceMatcher(None, quote, answer, autojunk=False)
     raw = [(a, a + n) for a, _, n in matcher.get_matching_blocks() if n]
     spans = [_trim(quote, s, e) for s, e in _merge(raw, quote, gap=MAX_GAP)]
-    spans = [_balance(quote, s, e) for s, e in spans if _weight(quote[s:e]) >= MIN_RUN]
+    spans = [(s, e) for s, e in spans if _weight(quote[s:e]) >= MIN_RUN]
+    longest = max((_weight(quote[s:e]) for s, e in spans), default=0)
+    spans = [
+        _balance(quote, s, e)
+        for s, e in spans
+        if _weight(quote[s:e]) in (longest, *range(SHORT_RUN, longest))
+        or any(ch.isdigit() for ch in quote[s:e])
+    ]
     covered = sum(_weight(quote[s:e]) for s, e in spans)
     if covered > MAX_COVER * max(_weight(quote), 1):
         return ()

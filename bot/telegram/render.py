@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import answer_view
+from bot import answer_view, labels
 from bot.answer_view import AnswerView
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
-from bot.telegram import callbacks
+from bot.telegram import callbacks, paging
 from bot.telegram.texts import plain, t
 
 MAX_MESSAGE = 4096  # Telegram's limit; we count UTF-16 units of the HTML, which is stricter
@@ -185,9 +185,8 @@ def to_messages(blocks: Iterable[Block], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def label(text: str, limit: int = MAX_LABEL) -> str:
-    """A one-line button label of at most ``limit`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """A one-line button label of at most ``limit`` characters, cut at a word boundary."""
+    return labels.shorten(text, limit)
 
 
 # ---------------------------------------------------------------------------- answers
@@ -309,24 +308,45 @@ def sections_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
     return Reply([t("topics", lang, title=title)], InlineKeyboardMarkup(rows))
 
 
-def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang) -> Reply | None:
-    """One section's entries as buttons, plus a back button; ``None`` if it is unknown."""
+def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang, page: int = 0) -> Reply | None:
+    """One page of a section's entries as buttons (at most ``paging.PAGE_SIZE``), with
+    ◀ previous / next ▶ buttons and the page number when there are several pages, and a
+    back button; ``None`` if the section is unknown."""
     section = kb.article.section(section_id)
     if section is None:
         return None
+    shown = paging.page(kb.entries_in_section(section.id), page)
     rows = [
         [
             InlineKeyboardButton(
                 label(e.label(lang)), callback_data=callbacks.entry_data(e, kb, lang)
             )
         ]
-        for e in kb.entries_in_section(section.id)
+        for e in shown.items
     ]
+    moves = [
+        InlineKeyboardButton(
+            plain(key, lang), callback_data=callbacks.section_data(section, kb, lang, number)
+        )
+        for key, number in (("page_previous", shown.previous), ("page_next", shown.next))
+        if number is not None
+    ]
+    if moves:
+        rows.append(moves)
     rows.append(
         [InlineKeyboardButton(plain("back", lang), callback_data=callbacks.sections_data(lang))]
     )
     text = t("topic", lang, section=section.title_in(lang))
+    if shown.count > 1:
+        text += "\n" + t("page", lang, n=shown.number + 1, count=shown.count)
     return Reply([text], InlineKeyboardMarkup(rows))
+
+
+def for_user(reply: Reply, user_id: int, name: str) -> Reply:
+    """``reply`` addressed to one person of a group: their name, mentioning them, first."""
+    mention = f'<a href="tg://user?id={int(user_id)}">{esc(name)}</a>'
+    messages = [f"{mention}\n{reply.messages[0]}", *reply.messages[1:]]
+    return Reply(messages, reply.markup)
 
 
 def example_entries(kb: KnowledgeBase, count: int = 3) -> list[Entry]:
