@@ -105,6 +105,22 @@ async def test_not_in_the_article_is_recorded(bot):
     assert "文章里没有" in plain(edit)
     assert bot.feedback.not_in_article_sync() == ["今天天气怎么样"]
     assert (await bot.feedback.counts())["not_in_article"] == 1
+    # recorded in the overlay and reloaded: the same wording is refused from now on
+    assert learned.read_overlay(bot.settings.learned_path).not_in_article[0].question == (
+        "今天天气怎么样"
+    )
+    assert bot.engine.ask("今天天气怎么样?").reason == "known unanswerable: 今天天气怎么样"
+
+
+async def test_marking_a_stored_wording_not_in_the_article_is_refused(bot):
+    stored = bot.kb.entry(BASES).questions["zh"][0]
+    bot.feedback.record_sync(stored, BASES, "down")
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    _, edit = await press(bot, review, data_of(review, "n"))
+    assert "没有把" in plain(edit) and BASES in plain(edit)
+    assert not bot.settings.learned_path.exists()
+    assert bot.engine.ask(stored).entry.id == BASES
+    assert len(edit.buttons) == 2  # the same item, still to review
 
 
 async def test_a_non_admin_cannot_review(bot):

@@ -236,9 +236,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "❌ 没有加入「{question}」,知识库没有改变:",
         "en": "❌ “{question}” was not added; nothing changed:",
     },
+    "review_mark_refused": {
+        "zh": "❌ 没有把「{question}」记为文章里没有的问题,知识库没有改变:",
+        "en": "❌ “{question}” was not marked as not in the article; nothing changed:",
+    },
     "review_marked_not_in_article": {
-        "zh": "已记为文章里没有的问题:「{question}」",
-        "en": "Recorded as not in the article: “{question}”",
+        "zh": "已记为文章里没有的问题:「{question}」。以后同样的问法会得到“文章没有提到”的回答。",
+        "en": "Recorded as not in the article: “{question}”. The bot now refuses this wording.",
     },
     "review_skipped": {"zh": "已跳过。", "en": "Skipped."},
     "review_gone": {"zh": "这一条已经审核过了。", "en": "That item was reviewed already."},
