@@ -6,7 +6,7 @@ non-admins can neither send /review nor press its buttons."""
 from __future__ import annotations
 
 import pytest
-from e2e_support import ADMIN_ID, READER_ID, copy_knowledge, plain, run_bot
+from e2e_support import ADMIN_ID, READER_ID, WAIT, copy_knowledge, plain, run_bot
 
 from bot import learned
 from bot.telegram import callbacks
@@ -68,6 +68,14 @@ async def test_a_tap_reviewed_and_added_is_then_answered_directly(bot):
     items = learned.read(bot.settings.learned_path)[0]
     assert [(i.entry, i.question) for i in items] == [(BASES, ASKED)]
     assert await bot.feedback.review_queue() == []
+
+    # as after /reload, the full self-check of the new base follows, to the admin
+    full = await bot.api.wait_for(
+        "sendMessage",
+        lambda r: r.chat_id == ADMIN_ID and plain(r).startswith("自检"),
+        timeout=4 * WAIT,  # a full check in a child process at low priority
+    )
+    assert "自检通过" in plain(full) and bot.engine.kb.version in plain(full)
 
     _, answer = await bot.private(ASKED, user_id=OTHER_READER)
     assert [b["text"] for b in answer.buttons] == ["👍", "👎"]  # answered, no choices

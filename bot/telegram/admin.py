@@ -198,12 +198,20 @@ async def on_reload(update: Update, context: Context) -> None:
     checks = context.bot_data.checks
     follows = checks is not None and summary.version != summary.previous_version
     await respond(update, context, Reply(render.to_messages(reload_blocks(summary, lang, follows))))
-    if follows and checks is not None:
+    if follows:
+        check_in_background(update, context, lang)
 
-        async def report(result: CheckReport) -> None:
-            await respond(update, context, Reply(report_messages(result, lang)))
 
-        checks.start(report)
+def check_in_background(update: Update, context: Context, lang: Lang) -> None:
+    """Start the full self-check of the live base; its report goes to this chat."""
+    checks = context.bot_data.checks
+    if checks is None:
+        return
+
+    async def report(result: CheckReport) -> None:
+        await respond(update, context, Reply(report_messages(result, lang)))
+
+    checks.start(report)
 
 
 def reload_blocks(summary: ReloadSummary, lang: Lang, follows: bool) -> list[Block]:
@@ -416,6 +424,7 @@ async def on_review_button(update: Update, context: Context) -> None:
         await _show(update, context, review_reply(await _next(feedback), engine, lang))
         return
     await ack(query)
+    version = engine.kb.version
     if action == "added":
         header = await _add(item, engine, context, lang)
     elif action == "not_in_article":
@@ -424,6 +433,8 @@ async def on_review_button(update: Update, context: Context) -> None:
         await feedback.mark_reviewed(item.id, action)
         header = t("review_skipped", lang, question=item.question)
     await _show(update, context, review_reply(await _next(feedback), engine, lang, header))
+    if engine.kb.version != version:  # reloaded: the full self-check follows, as after /reload
+        check_in_background(update, context, lang)
 
 
 async def _add(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -> str:
