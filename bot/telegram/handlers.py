@@ -182,7 +182,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         return
     engine = context.bot_data.engine
     result = engine.ask(question)
-    reply = render.result_reply(result, engine.kb)
+    reply = render.result_reply(result, engine.kb, username=context.bot.username)
     user = update.effective_user
     log.debug(
         "question user=%s chat=%s status=%s entry=%s score=%.1f reason=%s",
@@ -369,7 +369,7 @@ async def on_entry_button(update: Update, context: Context) -> None:
         return
     await ack(query)
     message = query.message
-    reply = render.answer_reply(entry, kb, lang)
+    reply = render.answer_reply(entry, kb, lang, username=context.bot.username)
     if message is None:  # no message to reply to: answer in a private chat
         await send(context, query.from_user.id, reply)
         return
@@ -423,14 +423,15 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     """👍/👎 under an answer (``f:``/``fi:``): a short thank-you notice on the button (never
     a message in the chat), "the question means / does not mean this entry" recorded when
     the question that message answered is known, and the row removed so that a reader
-    cannot vote twice. A stale press (the row is gone already) gets the notice only."""
+    cannot vote twice (the share link stays). A stale press (the row is gone already) gets
+    the notice only."""
     query, cb, lang = _pressed(update, "feedback")
     if cb is None:
         await _stale(query, lang)
         return
     await ack(query, plain("feedback_thanks", lang))
     message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
+    if not isinstance(message, Message) or not render.has_callback_buttons(message.reply_markup):
         return  # stale: the row was removed already
     feedback = context.bot_data.feedback
     if feedback is not None:  # taken: of two quick presses, only the first is recorded
@@ -439,7 +440,7 @@ async def on_feedback_button(update: Update, context: Context) -> None:
         if question and entry is not None:
             await feedback.record(question, entry.id, "up" if cb.vote == "+" else "down")
     with contextlib.suppress(TelegramError):  # too old to edit, or edited already
-        await query.edit_message_reply_markup(reply_markup=None)
+        await query.edit_message_reply_markup(reply_markup=render.link_rows(message.reply_markup))
 
 
 @guarded

@@ -206,6 +206,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "Please ask again or use /topics.",
     },
     "feedback_thanks": {"zh": "谢谢反馈", "en": "Thanks for the feedback"},
+    # sharing (bot.telegram.sharing): the share button, a stale shared link, inline mode
+    "share_button": {"zh": "↗ 分享这个回答", "en": "↗ Share this answer"},
+    "share_stale": {
+        "zh": "抱歉,这个分享链接指向的内容已不在知识库里了(可能已更新)。"
+        "请直接提问,或在下面按章节浏览文章(/topics)。",
+        "en": "Sorry, what this shared link pointed to is no longer in the knowledge base "
+        "(it may have changed). Ask your question, or browse the article by section below "
+        "(/topics).",
+    },
+    "inline_no_answer": _reader("no_answer"),
+    "inline_asked": {"zh": "问:{question}", "en": "Q: {question}"},
     "error": {
         "zh": "抱歉,出了点问题,请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
