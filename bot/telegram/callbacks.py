@@ -7,6 +7,8 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
 - ``c:``/``ci:`` the same from a "did you mean" or related-entries message: once answered,
   that message's buttons are removed (they are stale);
 - ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
+  ``t:<section_id>:<page>:<lang>`` / ``ti:<version>:<index>:<page>:<lang>`` one page of
+  them (pages from 0; without a page, the first);
 - ``T:<lang>`` back to the list of sections;
 - ``f:<vote>:<entry_id>:<lang>`` the feedback row under an answer: ``vote`` is ``+`` (👍)
   or ``-`` (👎) on that entry's answer; ``fi:<vote>:<version>:<index>:<lang>`` when the id
@@ -55,6 +57,7 @@ class Callback:
     version: str | None = None  # set for index-based data
     choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
     vote: Vote | None = None  # kind "feedback": 👍 (+) or 👎 (-) on the entry's answer
+    page: int = 0  # kind "section": which page of its entries (0-based)
 
 
 def _fits(data: str) -> bool:
@@ -85,13 +88,14 @@ def feedback_data(entry: Entry, kb: KnowledgeBase, lang: Lang, vote: Vote) -> st
     return f"fi:{vote}:{_short_version(kb)}:{index}:{lang}"
 
 
-def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
-    """Callback data that lists ``section``'s entries; always <= 64 bytes."""
-    data = f"t:{section.id}:{lang}"
+def section_data(section: Section, kb: KnowledgeBase, lang: Lang, page: int = 0) -> str:
+    """Callback data that lists ``section``'s entries (page ``page``); always <= 64 bytes."""
+    at = f":{int(page)}" if page else ""
+    data = f"t:{section.id}{at}:{lang}"
     if _fits(data) and ":" not in section.id:
         return data
     index = next(i for i, s in enumerate(kb.article.sections) if s.id == section.id)
-    return f"ti:{_short_version(kb)}:{index}:{lang}"
+    return f"ti:{_short_version(kb)}:{index}{at}:{lang}"
 
 
 def sections_data(lang: Lang) -> str:
@@ -135,13 +139,25 @@ def parse(data: str | None) -> Callback | None:
     if kind is None:
         return None
     choice = head.startswith("c")
+    page = 0
+    if kind == "section" and len(rest) == (2 if head == "t" else 3):
+        if not _is_page(rest[-1]):
+            return None
+        page, rest = int(rest[-1]), rest[:-1]
     if head in ("a", "c", "t"):
         if len(rest) != 1 or not rest[0]:
             return None
-        return Callback(kind, rest[0], lang, choice=choice)
+        return Callback(kind, rest[0], lang, choice=choice, page=page)
     if len(rest) != 2 or not rest[0] or not rest[1].isascii() or not rest[1].isdigit():
         return None
-    return Callback(kind, rest[1], lang, version=rest[0], choice=choice)
+    return Callback(kind, rest[1], lang, version=rest[0], choice=choice, page=page)
+
+
+MAX_PAGE_DIGITS = 4
+
+
+def _is_page(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= MAX_PAGE_DIGITS
 
 
 def _parse_feedback(head: str, rest: list[str], lang: Lang | None) -> Callback | None:

@@ -395,11 +395,12 @@ async def on_entry_button(update: Update, context: Context) -> None:
 
 @guarded
 async def on_section_button(update: Update, context: Context) -> None:
-    """A section's button (``t:``/``ti:``): show that section's entries in place."""
+    """A section's button (``t:``/``ti:``, with a page or not): show that page of the
+    section's entries (in place in private chats; see :func:`_show`)."""
     query, cb, lang = _pressed(update, "section")
     kb = context.bot_data.engine.kb
     section = callbacks.resolve_section(cb, kb) if cb else None
-    reply = render.section_reply(section.id, kb, lang) if section else None
+    reply = render.section_reply(section.id, kb, lang, cb.page) if section and cb else None
     if reply is None:
         await _stale(query, lang)
         return
@@ -454,10 +455,23 @@ async def on_unknown_button(update: Update, context: Context) -> None:
 
 
 async def _show(update: Update, context: Context, reply: Reply) -> None:
-    """Replace the pressed message's text and keyboard by ``reply`` (or send it anew)."""
+    """Show a browsing step. In a private chat, replace the pressed message's text and
+    keyboard by ``reply`` (or send it anew). In a group the pressed message is everyone's:
+    ``reply`` goes to the one who pressed, as a new message replying to it that mentions
+    them, and the shared message stays as it was."""
     query = update.callback_query
     assert query is not None
     message = query.message
+    if message is not None and is_group(message.chat):
+        user = query.from_user
+        await send(
+            context,
+            message.chat.id,
+            render.for_user(reply, user.id, user.first_name),
+            reply_to=message.message_id,
+            thread_id=_thread_of(message) if isinstance(message, Message) else None,
+        )
+        return
     if isinstance(message, Message) and message.is_accessible:
         try:
             await query.edit_message_text(

@@ -110,6 +110,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "<b>{section}</b>\nPick a question:",
     },
     "back": {"zh": "« 返回章节", "en": "« Back to sections"},
+    "page": {"zh": "第 {n}/{count} 页", "en": "Page {n} of {count}"},
+    "page_previous": {"zh": "◀ 上一页", "en": "◀ Previous"},
+    "page_next": {"zh": "下一页 ▶", "en": "Next ▶"},
     "source": {
         "zh": ("<b>{title}</b>\n作者:{authors}\n日期:{date}\n来源:{origin}(转载于{site})"),
         "en": (
