@@ -78,3 +78,14 @@ async def test_source_link_when_article_yaml_has_a_url(tmp_path):
         assert reply.params["link_preview_options"] == {"is_disabled": True}
         _, reply = await bot.private(BASES_EN, language_code="en")
         assert f'<a href="{escaped}">Read the article</a>' in reply.text
+
+
+async def test_a_message_asking_two_things_gets_both_answers_each_with_its_quote(bot):
+    _, reply = await bot.private("连云港有多少个爱国主义教育基地？12345热线的满意率是多少？")
+    bases = bot.kb.entry("patriotic-education-bases")
+    result = bot.engine.ask("12345热线的满意率是多少？")
+    second = result.entry
+    assert blockquotes(reply) == [bases.citation.quote, second.citation.quote]
+    text = plain(reply)
+    assert text.index(bases.answer["zh"]) < text.index(second.answer["zh"])
+    assert [b["text"] for b in reply.buttons[:2]] == ["👍", "👎"]

@@ -225,8 +225,12 @@ def quote_block(pieces: Sequence[tuple[str, bool]]) -> Block:
 
 
 def answer_blocks(view: AnswerView) -> list[Block]:
-    """The answer, then its source."""
-    return [line(view.answer or ""), line(""), *source_blocks(view)]
+    """The answer, then its source; a second answer (a message asking two things) follows
+    the same way."""
+    blocks = [line(view.answer or ""), line(""), *source_blocks(view)]
+    for also in view.also:
+        blocks += [line(""), *answer_blocks(also)]
+    return blocks
 
 
 def answer_reply(
