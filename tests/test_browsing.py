@@ -172,3 +172,30 @@ def test_the_biggest_section_has_several_pages(kb) -> None:
 def test_for_user_mentions_the_presser_escaped_once() -> None:
     reply = render.for_user(render.Reply(["<b>x</b>", "y"]), 42, "A<&>B")
     assert reply.messages == ['<a href="tg://user?id=42">A&lt;&amp;&gt;B</a>\n<b>x</b>', "y"]
+
+
+def test_review_pick_data_round_trips_fits_and_knows_its_version(kb) -> None:
+    item = 10**17  # the largest item ids still fit
+    for step, index, page in (
+        ("sections", 0, 0),
+        ("back", 0, 0),
+        ("section", 4, 2),
+        ("entry", 93, 0),
+    ):
+        data = callbacks.review_pick_data(step, item, kb, index, page)
+        assert len(data.encode()) <= callbacks.MAX_BYTES
+        pick = callbacks.parse_review_pick(data)
+        assert pick is not None and (pick.step, pick.item_id) == (step, item)
+        if step in ("section", "entry"):
+            assert (pick.index, pick.page) == (index, page) and pick.current(kb)
+    other = dataclasses.replace(kb, version="ffffffffffff")
+    assert not callbacks.parse_review_pick(callbacks.review_pick_data("entry", 1, kb, 3)).current(
+        other
+    )
+
+
+@pytest.mark.parametrize(
+    "data", ["r:o:", "r:o:x", "r:e:1:2", "r:t:1:2:3", "r:e:1:-2:abc", "r:z:1", "r:o:1:2", None]
+)
+def test_malformed_review_pick_data_is_refused(data) -> None:
+    assert callbacks.parse_review_pick(data) is None

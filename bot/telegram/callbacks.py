@@ -15,7 +15,12 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
   would not fit. Once pressed, the row is removed from the message;
 - ``r:<action>:<item id>`` an admin's /review button: ``action`` is ``a`` (add the
   question to the entry), ``n`` (not in the article) or ``s`` (skip); the item id is the
-  feedback store's (``bot.feedback.ReviewItem``).
+  feedback store's (``bot.feedback.ReviewItem``);
+- ``r:o:<item id>`` "another entry…" on a /review item: the sections to choose from;
+  ``r:t:<item id>:<section index>:<page>:<version>`` a page of a section's entries;
+  ``r:e:<item id>:<entry index>:<version>`` add the item's question to that entry (indexes
+  are only trusted while the knowledge base keeps that version);
+  ``r:b:<item id>`` back to the item.
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
 (``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
@@ -106,6 +111,59 @@ def review_data(action: str, item_id: int) -> str:
     """Callback data of a /review button (``action``: a key of ``REVIEW_ACTIONS``)."""
     assert action in REVIEW_ACTIONS
     return f"r:{action}:{int(item_id)}"
+
+
+PickStep = Literal["sections", "section", "entry", "back"]
+_PICK_STEPS: dict[str, PickStep] = {"o": "sections", "t": "section", "e": "entry", "b": "back"}
+_PICK_PARTS = {"o": 3, "t": 6, "e": 5, "b": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPick:
+    """A step of choosing another entry for a /review item."""
+
+    step: PickStep
+    item_id: int
+    index: int = 0  # the section's (step "section") or the entry's (step "entry")
+    page: int = 0
+    version: str = ""
+
+    def current(self, kb: KnowledgeBase) -> bool:
+        """Do the indexes still point where they pointed (the same knowledge version)?"""
+        return self.version == _short_version(kb)
+
+
+def review_pick_data(
+    step: PickStep, item_id: int, kb: KnowledgeBase, index: int = 0, page: int = 0
+) -> str:
+    """Callback data of a step of "another entry…" (see the module docstring)."""
+    item = int(item_id)
+    if step == "sections":
+        return f"r:o:{item}"
+    if step == "back":
+        return f"r:b:{item}"
+    if step == "section":
+        return f"r:t:{item}:{int(index)}:{int(page)}:{_short_version(kb)}"
+    return f"r:e:{item}:{int(index)}:{_short_version(kb)}"
+
+
+def parse_review_pick(data: str | None) -> ReviewPick | None:
+    """The step of "another entry…" ``data`` describes, or ``None`` if malformed."""
+    if not data or not _fits(data):
+        return None
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != "r" or _PICK_PARTS.get(parts[1]) != len(parts):
+        return None
+    step = _PICK_STEPS[parts[1]]
+    numbers = parts[2:5] if step == "section" else parts[2:4] if step == "entry" else parts[2:3]
+    if not all(n.isascii() and n.isdigit() and len(n) <= 18 for n in numbers):
+        return None
+    values = [int(n) for n in numbers]
+    if step == "section":
+        return ReviewPick(step, values[0], values[1], values[2], parts[5])
+    if step == "entry":
+        return ReviewPick(step, values[0], values[1], 0, parts[4])
+    return ReviewPick(step, values[0])
 
 
 def parse_review(data: str | None) -> tuple[str, int] | None:

@@ -256,6 +256,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Recorded as not in the article: “{question}”. The bot now refuses this wording.",
     },
     "review_skipped": {"zh": "已跳过。", "en": "Skipped."},
+    "review_other": {"zh": "另一个条目…", "en": "another entry…"},
+    "review_back": {"zh": "« 返回", "en": "« Back"},
+    "review_pick_section": {
+        "zh": "「{question}」属于哪个条目?先选文章的部分:",
+        "en": "Which entry does “{question}” belong to? First choose a part of the article:",
+    },
+    "review_pick_entry": {
+        "zh": "「{question}」属于「{section}」里的哪个条目?",
+        "en": "Which entry of “{section}” does “{question}” belong to?",
+    },
+    "review_pick_stale": {
+        "zh": "知识库已经更新,请重新选择。",
+        "en": "The knowledge base has changed; please choose again.",
+    },
     "review_gone": {"zh": "这一条已经审核过了。", "en": "That item was reviewed already."},
     "review_unavailable": {
         "zh": "审核不可用(没有反馈数据或学习文件)。",
