@@ -238,6 +238,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         except KnowledgeError as exc:
             print(f"citebot: nothing exported:\n{exc}", file=sys.stderr)
             return 1
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"citebot: export stopped: {exc}", file=sys.stderr)
+            return 1
         for note in notes:
             print(f"citebot: {note}", file=sys.stderr)
         print(

@@ -168,7 +168,7 @@ def answer(
     example = known.match(query) if known is not None else None
     if example is None:
         parts = split_two(query.text, query.lang)
-        return two_facts(result, parts, ranker, words) if parts else result
+        return two_facts(result, parts, ranker, words, known) if parts else result
     related = tuple(
         s for s in result.suggestions if result.entry is None or s.entry_id != result.entry.id
     )
@@ -183,7 +183,11 @@ def answer(
 
 
 def two_facts(
-    whole: MatchResult, parts: tuple[str, str], ranker: Ranker, words: Synonyms | None
+    whole: MatchResult,
+    parts: tuple[str, str],
+    ranker: Ranker,
+    words: Synonyms | None,
+    known: KnownUnanswerable | None = None,
 ) -> MatchResult:
     """A message asking two things (``parts``): both answers, when each part is answered,
     by entries quoting different sentences; else ``whole``, the message's own result.
@@ -194,8 +198,10 @@ def two_facts(
     match alone (``TWO_FACTS_STRONG``) that the first part's words do not turn into the
     first part's entry.
     """
-    first = ranker.rank(prepare(parts[0], words))
-    second = ranker.rank(prepare(parts[1], words))
+    asked = [prepare(part, words) for part in parts]
+    if known is not None and any(known.match(q) for q in asked):
+        return whole  # a part an admin marked as not in the article is never answered
+    first, second = ranker.rank(asked[0]), ranker.rank(asked[1])
     a, b = first.entry, second.entry
     if first.status != "answered" or second.status != "answered" or a is None or b is None:
         return whole
@@ -225,6 +231,7 @@ class _State:
     kb: KnowledgeBase
     ranker: Ranker
     ask: Callable[[str], MatchResult]  # ``answer`` with this ranker, remembering recent ones
+    known: KnownUnanswerable  # the questions marked not in the article
 
     @classmethod
     def of(
@@ -239,7 +246,7 @@ class _State:
         def ask(question: str) -> MatchResult:
             return answer(question, ranker, words, known)
 
-        return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask)
+        return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask, known)
 
 
 class Engine:
@@ -354,6 +361,10 @@ class Engine:
         assert self.learned is not None
         if self.kb.entry(entry_id) is None:
             raise KnowledgeError([Problem(overlay.FILE, None, entry_id, f"no entry {entry_id}")])
+        marked = self._state.known.match(self._prepare(question))
+        if marked is not None:
+            message = f"{question!r} is worded like {marked!r}, marked not in the article"
+            raise KnowledgeError([Problem(overlay.FILE, None, entry_id, message)])
         lang = "en" if detect_lang(question) == "en" else "zh"
         return overlay.add(self.learned, entry_id, lang, question)
 

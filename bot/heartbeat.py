@@ -70,7 +70,12 @@ class Beat:
         numbers = (beat.written_at, beat.last_poll_at or 0.0, beat.last_update_at or 0.0)
         if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
             raise ValueError("a time is not a number")
+        if not all(math.isfinite(n) for n in numbers):
+            raise ValueError("a time is not finite")
         return beat
+
+
+CLOCK_SKEW = 5.0  # seconds a beat may seem to come from the future (clock adjustments)
 
 
 def write(path: Path, beat: Beat) -> None:
@@ -98,6 +103,8 @@ def verdict(path: Path, max_age: float, now: float | None = None) -> tuple[bool,
     details += ", last update " + (
         _ago(now - beat.last_update_at) if beat.last_update_at is not None else "none yet"
     )
+    if age < -CLOCK_SKEW:
+        return False, f"heartbeat written {-age:.0f} s in the future (clock changed?)"
     if age > max_age:
         return False, f"heartbeat is {age:.0f} s old (max {max_age:g} s; {details})"
     return True, f"heartbeat {max(age, 0.0):.0f} s old ({details})"

@@ -27,7 +27,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -265,7 +264,9 @@ def add_unanswerable(path: Path, question: str) -> bytes | None:
     items, unanswerable, problems = read_overlay(path)
     if problems:
         raise KnowledgeError(problems)
-    write_atomic(path, render(items, [*unanswerable, Unanswerable(question.strip())]))
+    key = normalize_question(question)
+    if all(normalize_question(u.question) != key for u in unanswerable):
+        write_atomic(path, render(items, [*unanswerable, Unanswerable(question.strip())]))
     return before
 
 
@@ -295,6 +296,12 @@ def export(knowledge_dir: Path, path: Path) -> tuple[int, int, list[Problem]]:
     if problems:
         raise KnowledgeError(problems)
     kb = load_knowledge(knowledge_dir)
+    # written first: should a later write fail, the overlay still holds these and merging
+    # a question marked twice is harmless (a variant stored twice is not)
+    unanswerable_file = knowledge_dir / UNANSWERABLE_FILE
+    text, marked = _unanswerable_text(unanswerable_file, kb, unanswerable)
+    if text:
+        write_atomic(unanswerable_file, text)
     inserts: dict[str, list[tuple[int, str]]] = defaultdict(list)
     left: list[Learned] = []
     notes: list[Problem] = []
@@ -329,7 +336,6 @@ def export(knowledge_dir: Path, path: Path) -> tuple[int, int, list[Problem]]:
             lines.insert(line, f"{indent}- {_quote(question)}{newline}")
             written += 1
         write_atomic(file, "".join(lines))
-    marked = _export_unanswerable(knowledge_dir / UNANSWERABLE_FILE, kb, unanswerable)
     write_atomic(path, render(left))
     return written, marked, notes
 
@@ -337,20 +343,33 @@ def export(knowledge_dir: Path, path: Path) -> tuple[int, int, list[Problem]]:
 UNANSWERABLE_HEADER = (
     "# Questions readers asked that the article does not answer, reviewed by an admin.\n"
     "# The bot refuses these wordings; `citebot eval --known-unanswerable` checks them.\n"
-    "unanswerable:\n"
 )
 
 
-def _export_unanswerable(file: Path, kb: KnowledgeBase, items: list[Unanswerable]) -> int:
-    """Append the questions not yet in ``file`` (created if missing); how many."""
+def _unanswerable_text(file: Path, kb: KnowledgeBase, items: list[Unanswerable]) -> tuple[str, int]:
+    """The new text of ``unanswerable.yaml`` (``""``: nothing new) with the questions of
+    ``items`` it does not hold yet, once each, and how many. ``kb`` is the base loaded from
+    the file's directory, so the file is valid: its list is re-rendered from ``kb``, under
+    the file's leading comment lines."""
     known = {normalize_question(q) for q in kb.unanswerable}
-    new = [u.question for u in items if normalize_question(u.question) not in known]
+    new = []
+    for u in items:
+        key = normalize_question(u.question)
+        if key not in known:
+            known.add(key)
+            new.append(u.question)
     if not new:
-        return 0
-    text = _previous(file)
-    head = text.decode("utf-8") if text else UNANSWERABLE_HEADER
-    head = re.sub(r"(?m)^unanswerable:\s*\[\]\s*$", "unanswerable:", head)
-    if not head.endswith("\n"):
-        head += "\n"
-    write_atomic(file, head + "".join(f"  - {_quote(q)}\n" for q in new))
-    return len(new)
+        return "", 0
+    old = file.read_text(encoding="utf-8") if file.exists() else ""
+    lead = "".join(ln for ln in _leading_comments(old.splitlines(keepends=True)))
+    body = "".join(f"  - {_quote(q)}\n" for q in (*kb.unanswerable, *new))
+    return (lead or UNANSWERABLE_HEADER) + "unanswerable:\n" + body, len(new)
+
+
+def _leading_comments(lines: list[str]) -> list[str]:
+    out = []
+    for ln in lines:
+        if not ln.startswith("#"):
+            break
+        out.append(ln if ln.endswith("\n") else ln + "\n")
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 
 from e2e_support import plain, run_bot
@@ -26,12 +27,15 @@ def read_beat(path) -> heartbeat.Beat | None:
 
 async def test_running_bot_writes_a_fresh_heartbeat(tmp_path, monkeypatch, capsys):
     started = time.time()
+    left = tmp_path / "data" / heartbeat.FILE  # a fresh-looking beat of an earlier run
+    left.parent.mkdir(parents=True)
+    heartbeat.write(left, heartbeat.Beat(pid=999_999, mode="polling", written_at=started))
     async with run_bot(tmp_path, env={"CITEBOT_HEARTBEAT_INTERVAL": INTERVAL}) as bot:
         path = bot.settings.heartbeat_path
-        assert path.parent == bot.settings.data_dir
+        assert path == left
         # wait_until re-checks at each request; the bot long-polls at least once a second
         first = await bot.api.wait_until(lambda: read_beat(path), "no heartbeat was written")
-        assert first.mode == "polling"
+        assert first.mode == "polling" and first.pid == os.getpid()
         assert started <= first.written_at <= time.time()
         raw = json.loads(path.read_text(encoding="utf-8"))
         assert set(raw) == {"pid", "mode", "written_at", "last_poll_at", "last_update_at"}

@@ -51,6 +51,19 @@ def test_verdict_fresh_stale_missing_and_garbage(tmp_path: Path) -> None:
         assert not ok and why.startswith("unreadable heartbeat"), garbage
 
 
+def test_a_beat_from_the_future_or_not_finite_is_unhealthy(tmp_path: Path) -> None:
+    path = tmp_path / heartbeat.FILE
+    heartbeat.write(path, beat(2600.0))  # ten minutes ahead: a clock set back
+    ok, why = heartbeat.verdict(path, 120, now=2000.0)
+    assert not ok and "in the future" in why
+    heartbeat.write(path, beat(2003.0))  # within the skew: fine
+    assert heartbeat.verdict(path, 120, now=2000.0)[0]
+    for bad in ("NaN", "Infinity"):
+        path.write_text(f'{{"pid": 1, "mode": "polling", "written_at": {bad}}}', encoding="utf-8")
+        ok, why = heartbeat.verdict(path, 120, now=2000.0)
+        assert not ok and why.startswith("unreadable heartbeat"), bad
+
+
 def test_interval_setting() -> None:
     assert heartbeat.parse_interval("") == heartbeat.DEFAULT_INTERVAL == 30.0
     assert heartbeat.parse_interval(" 0.5 ") == 0.5

@@ -227,3 +227,44 @@ def test_unanswerable_yaml_problems_carry_their_line(tmp_path):
     text = str(err.value)
     assert "unanswerable.yaml:3" in text and "listed twice" in text
     assert "unanswerable.yaml:4" in text and "is a question of entry" in text
+
+
+def test_a_question_marked_twice_is_exported_once_into_any_valid_list(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    (knowledge / "unanswerable.yaml").write_text(
+        "# kept: the editors' note\nunanswerable:\n- 连云港有多少人口\n", encoding="utf-8"
+    )
+    path = tmp_path / "data" / learned.FILE
+    engine = Engine(knowledge, learned=path)
+    engine.mark_unanswerable(OFF_ARTICLE)
+    engine.add_unanswerable(OFF_ARTICLE)  # marked already: no second copy
+    path.write_text(  # and a copy differing only by its question mark, written by hand
+        path.read_text(encoding="utf-8") + f'  - "{OFF_ARTICLE}?"\n', encoding="utf-8"
+    )
+    assert learned.export(knowledge, path) == (0, 1, [])
+    text = (knowledge / "unanswerable.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# kept: the editors' note\nunanswerable:\n")
+    assert load_knowledge(knowledge).unanswerable == ("连云港有多少人口", OFF_ARTICLE)
+
+
+def test_a_marked_question_stays_refused_as_part_of_a_two_question_message(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    engine = Engine(knowledge, learned=tmp_path / "data" / learned.FILE)
+    two = f"{BASES_ZH.rstrip('?')}？12345热线的满意率是多少？"
+    assert engine.ask(two).also  # both answered
+    engine.mark_unanswerable("12345热线的满意率是多少")
+    result = engine.ask(two)
+    assert result.also == ()
+
+
+def test_a_variant_worded_like_a_marked_question_is_refused(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    path = tmp_path / "data" / learned.FILE
+    engine = Engine(knowledge, learned=path)
+    engine.mark_unanswerable(OFF_ARTICLE)
+    before = path.read_bytes()
+    entry = engine.ask(BASES_ZH).entry
+    with pytest.raises(KnowledgeError) as err:
+        engine.learn(OFF_ARTICLE + "呀", entry.id)
+    assert "marked not in the article" in str(err.value)
+    assert path.read_bytes() == before

@@ -44,6 +44,10 @@ class Heartbeat:
         self._failing = False  # one WARNING per run of failed writes, not one per beat
         self._polled = False  # the updater has been seen polling: polling mode
         app.add_handler(TypeHandler(Update, self._note_update), group=GROUP)
+        # a beat left by an earlier run (a restarted container keeps /data) says nothing
+        # about this one: until it beats, `citebot health` must not call it alive
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
     async def _note_update(self, update: Update, context: object) -> None:
         self.last_update_at = time.time()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot import share
 from bot.model import KnowledgeBase, Lang
@@ -78,4 +79,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
         results = inline.question_results(result, engine.kb, username)
     else:
         results = inline.example_results(engine.kb, user_lang(update), username)
-    await query.answer(results, cache_time=CACHE_TIME, is_personal=not text)
+    try:
+        await query.answer(results, cache_time=CACHE_TIME, is_personal=not text)
+    except BadRequest as exc:  # "query is too old": the reader typed on, or we were slow
+        log.info("inline query %s not answered: %s", query.id, exc.message)
