@@ -1,6 +1,8 @@
 """Inline-button callback data: compact, within Telegram's 64-byte limit, safe to forge.
 
-Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when parsing):
+Formats (``lang`` is ``zh`` or ``en``, the language to answer in, or ``zt``: Chinese in
+traditional characters, which ``bot.telegram.localize`` writes into the buttons it shows a
+traditional reader; optional when parsing):
 
 - ``a:<entry_id>:<lang>`` answer an entry; ``ai:<version>:<index>:<lang>`` when the id
   would not fit (the index is only trusted while the knowledge base keeps that version);
@@ -13,7 +15,9 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
   would not fit. Once pressed, the row is removed from the message;
 - ``r:<action>:<item id>`` an admin's /review button: ``action`` is ``a`` (add the
   question to the entry), ``n`` (not in the article) or ``s`` (skip); the item id is the
-  feedback store's (``bot.feedback.ReviewItem``).
+  feedback store's (``bot.feedback.ReviewItem``);
+- ``L:<choice>`` a /language button: ``choice`` is one of ``bot.reader_lang.CHOICES``
+  (``zh-hans``, ``zh-hant``, ``en``) or ``auto`` (forget the choice).
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
 (``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
@@ -25,11 +29,13 @@ carry: keep parsing them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, Section
+from bot.reader_lang import CHOICES
 
 MAX_BYTES = 64
 VERSION_CHARS = 8
@@ -45,6 +51,9 @@ SECTIONS_PATTERN = re.compile(r"T(?::|$)")
 FEEDBACK_PATTERN = re.compile(r"fi?:")
 REVIEW_PATTERN = re.compile(r"r:")
 REVIEW_ACTIONS = {"a": "added", "n": "not_in_article", "s": "skipped"}
+LANGUAGE_PATTERN = re.compile(r"L:")
+AUTO = "auto"  # the /language button that forgets the reader's choice
+TRADITIONAL = "zt"  # the ``lang`` of buttons shown to traditional readers: zh, traditional
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,7 @@ class Callback:
     version: str | None = None  # set for index-based data
     choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
     vote: Vote | None = None  # kind "feedback": 👍 (+) or 👎 (-) on the entry's answer
+    traditional: bool = False  # made for a reader of traditional Chinese (``lang`` ``zt``)
 
 
 def _fits(data: str) -> bool:
@@ -116,10 +126,25 @@ def parse_review(data: str | None) -> tuple[str, int] | None:
     return REVIEW_ACTIONS[parts[1]], int(parts[2])
 
 
+def language_data(choice: str) -> str:
+    """Callback data of a /language button (a ``CHOICES`` value, or :data:`AUTO`)."""
+    assert choice in (*CHOICES, AUTO)
+    return f"L:{choice}"
+
+
+def parse_language(data: str | None) -> str | None:
+    """The choice of a /language button (a ``CHOICES`` value or :data:`AUTO`), or ``None``."""
+    choice = (data or "").removeprefix("L:")
+    return choice if data and data.startswith("L:") and choice in (*CHOICES, AUTO) else None
+
+
 def parse(data: str | None) -> Callback | None:
     """The callback described by ``data``, or ``None`` if it is malformed."""
     if not data or not _fits(data):
         return None
+    if data.endswith(":" + TRADITIONAL):  # a traditional reader's button: zh, in traditional
+        cb = parse(data.removesuffix(TRADITIONAL) + "zh")
+        return dataclasses.replace(cb, traditional=True) if cb is not None else None
     parts = data.split(":")
     head, rest = parts[0], parts[1:]
     lang: Lang | None = None

@@ -241,9 +241,9 @@ def view_reply(view: AnswerView, kb: KnowledgeBase) -> Reply:
     return Reply([t(_TEXT_KEYS.get(key, key), view.lang, **values)], markup)
 
 
-def result_reply(result: MatchResult, kb: KnowledgeBase) -> Reply:
-    """What to answer a question with, in the question's language."""
-    return view_reply(answer_view.build(result, kb), kb)
+def result_reply(result: MatchResult, kb: KnowledgeBase, lang: Lang | None = None) -> Reply:
+    """What to answer a question with, in ``lang`` (default: the question's language)."""
+    return view_reply(answer_view.build(result, kb, lang), kb)
 
 
 # ---------------------------------------------------------------------------- browsing
