@@ -115,7 +115,8 @@ async def test_the_choice_survives_a_restart_on_the_same_data_dir(tmp_path):
     async with run_bot(tmp_path, api=api, **unthrottled()) as bot:
         _, menu = await bot.private("/language")
         await choose(bot, menu, "English")
-    async with run_bot(tmp_path, api=api, **unthrottled()) as bot:  # a new Application, the same CITEBOT_DATA_DIR
+    # a new Application on the same CITEBOT_DATA_DIR
+    async with run_bot(tmp_path, api=api, **unthrottled()) as bot:
         assert bot.app.bot_data.prefs.get(READER_ID) == "en"
         _, reply = await bot.private(BASES_ZH)
         assert plain(reply).startswith(bases(bot).answer["en"])

@@ -156,7 +156,10 @@ def test_the_converter_is_not_loaded_at_start_up():
 # ---------------------------------------------------------------------------- localize
 
 QUOTE = "“邓小平和人民在一起”雕塑公园……66个爱国主义教育基地。"
-ANSWER_HTML = f"连云港市有66个爱国主义教育基地。\n\n— 出处:<b>立足“家门口”</b>,第1段\n<blockquote>{QUOTE}</blockquote>"
+ANSWER_HTML = (
+    "连云港市有66个爱国主义教育基地。\n\n— 出处:<b>立足“家门口”</b>,第1段\n"
+    f"<blockquote>{QUOTE}</blockquote>"
+)
 
 
 def _reply() -> Reply:

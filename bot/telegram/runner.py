@@ -120,9 +120,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(
             "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
         )
-    app = build_application(
-        settings, engine, store, inbox=inbox, feedback=feedback, prefs=prefs
-    )
+    app = build_application(settings, engine, store, inbox=inbox, feedback=feedback, prefs=prefs)
     _install_sighup(app)
     _install_self_check(app)
     log.info(
