@@ -8,7 +8,8 @@ in Taiwan and Hong Kong use (為, 群, 裡), where OpenCC's plain ``s2t`` writes
 standard (爲, 羣, 裏). ``zh-TW`` and ``zh-HK`` also convert regional words (軟體, 印表機).
 
 Pure (no Telegram). The library is imported, and each variant's converter built, on
-first use only, then kept (by zhconv-rs itself): nothing is loaded at start-up.
+first use only, then kept (by zhconv-rs itself): nothing is loaded at start-up. In the
+running bot the first variant adds about 4.7 MB, each further one about 3.5 MB.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-VARIANTS = ("zh-Hant", "zh-TW", "zh-HK", "zh-MO")
+VARIANTS = ("zh-Hant", "zh-TW", "zh-HK")
 
 
 @cache

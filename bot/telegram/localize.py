@@ -22,7 +22,7 @@ from bot.model import Lang
 from bot.reader_lang import ReaderLang, decide, typed_in_traditional
 from bot.telegram import callbacks
 from bot.telegram.context import Context
-from bot.telegram.render import MAX_MESSAGE, Reply, raw_lines, size, to_messages
+from bot.telegram.render import MAX_MESSAGE, Reply, raw, size, to_messages
 from bot.telegram.texts import t
 
 _QUOTE = re.compile(r"(<blockquote>.*?</blockquote>)", re.S)
@@ -62,14 +62,31 @@ def html(message: str, reader: ReaderLang) -> str:
     the article) is kept as it is, under a label saying it is the original."""
     if reader.variant is None:
         return message
-    label = t("original_quote", "zh")
+    label = _label(reader)
     out = []
     for i, part in enumerate(_QUOTE.split(message)):
         if i % 2:  # a quote: verbatim, labelled
-            out.append(to_traditional(label, reader.variant) + "\n" + part)
+            out.append(label + "\n" + part)
         else:
             out.append(to_traditional(part, reader.variant))
     return "".join(out)
+
+
+def _label(reader: ReaderLang) -> str:
+    return to_traditional(t("original_quote", "zh"), reader.variant or "zh-Hant")
+
+
+def _resplit(messages: list[str], label: str) -> list[str]:
+    """``messages`` split again within Telegram's limit, each label kept with its quote."""
+    blocks = []
+    for message in messages:
+        lines = message.split("\n")
+        while lines:
+            line = lines.pop(0)
+            if line == label and lines:
+                line += "\n" + lines.pop(0)
+            blocks.append(raw(line))
+    return to_messages(blocks)
 
 
 def _button(button: InlineKeyboardButton, reader: ReaderLang) -> InlineKeyboardButton:
@@ -96,5 +113,5 @@ def localize(reply: Reply, reader: ReaderLang) -> Reply:
         return reply
     messages = [html(m, reader) for m in reply.messages]
     if any(size(m) > MAX_MESSAGE for m in messages):  # a label or a longer word: re-split
-        messages = to_messages(block for m in messages for block in raw_lines(m))
+        messages = _resplit(messages, _label(reader))
     return dataclasses.replace(reply, messages=messages, markup=keyboard(reply.markup, reader))
