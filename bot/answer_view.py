@@ -103,6 +103,8 @@ class AnswerView:
     source: Source | None = None  # kind "answer"
     suggestions: tuple[Choice, ...] = ()  # still-existing entries, best first
     smalltalk: str | None = None  # "greeting" | "thanks" | None
+    # a message asking two things: the second answer, each with its own source
+    also: tuple[AnswerView, ...] = ()
 
     @property
     def message_key(self) -> str:
@@ -180,11 +182,17 @@ def build(result: MatchResult, kb: KnowledgeBase, lang: Lang | None = None) -> A
     }
     entry = result.entry
     if result.status == "answered" and entry is not None:
+        also = tuple(
+            entry_view(other, kb, lang, result.question)
+            for r in result.also
+            if r.entry is not None and (other := kb.entry(r.entry.id)) is not None
+        )
         return AnswerView(
             kind="answer",
             entry_id=entry.id,
             answer=answer_in(entry, lang),
             source=source_of(entry, kb, lang),
+            also=also,
             **common,
         )
     if result.status == "ambiguous" and choices:

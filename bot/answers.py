@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer_view import AnswerView, build, reader_text
+from bot.answer_view import AnswerView, Source, build, reader_text
 from bot.model import KnowledgeBase, MatchResult
+
+
+def _citation(src: Source | None) -> dict[str, str] | None:
+    if src is None:
+        return None
+    return {
+        "article": src.article_id,
+        "title": src.article_title,
+        "section": src.section_title,
+        "paragraph": src.paragraph_id,
+        "quote": src.quote,
+    }
 
 
 def view_json(view: AnswerView) -> dict[str, Any]:
     """The public ``ask --json`` object (see README: a contract; change only compatibly)."""
-    src = view.source
     return {
         "question": view.question,
         "status": view.status,
@@ -23,20 +34,17 @@ def view_json(view: AnswerView) -> dict[str, Any]:
         "answer": view.answer,
         "entry_id": view.entry_id,
         "score": float(view.score),
-        "citation": None
-        if src is None
-        else {
-            "article": src.article_id,
-            "title": src.article_title,
-            "section": src.section_title,
-            "paragraph": src.paragraph_id,
-            "quote": src.quote,
-        },
+        "citation": _citation(view.source),
         "suggestions": [
             {"entry_id": c.entry_id, "question": c.question, "score": float(c.score)}
             for c in view.suggestions
         ],
         "smalltalk": view.smalltalk,
+        # since 0.3.0: a question asking two things answered by two entries
+        "also": [
+            {"entry_id": a.entry_id, "answer": a.answer, "citation": _citation(a.source)}
+            for a in view.also
+        ],
     }
 
 
@@ -47,11 +55,12 @@ def view_text(view: AnswerView) -> str:
     if view.kind == "answer" and src is not None:
         where = ", ".join(p for p in (src.section_title, src.paragraph_label) if p)
         open_q, close_q = ("「", "」") if lang == "zh" else ("“", "”")
-        return (
+        text = (
             f"{view.answer}\n"
             f"  — {reader_text('source_label', lang)}: {src.title} · {where}\n"
             f"    {open_q}{src.quote}{close_q}"
         )
+        return "\n\n".join([text, *(view_text(a) for a in view.also)])
     if view.kind == "choose" and len(view.suggestions) == 1:
         return reader_text(view.message_key, lang, **view.message_values)
     if view.kind == "choose":

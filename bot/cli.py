@@ -191,10 +191,13 @@ _OS_REASONS: dict[type[OSError], str] = {
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import evaluate, format_report
+    from bot.evaluation import Case, evaluate, format_report
 
     cases = _eval_cases(args.files)
     engine = _engine(args)
+    if args.known_unanswerable:
+        known = [Case(q, [], True, "known-none") for q in engine.kb.unanswerable]
+        cases.append((f"known unanswerable questions of the base ({len(known)})", known))
     status = 0
     for path, file_cases in cases:
         report = evaluate(file_cases, engine.ask, engine.kb.entry)
@@ -230,13 +233,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     knowledge = _knowledge_dir(args.knowledge)
     if args.export:
         try:
-            written, notes = learned.export(knowledge, overlay)
+            written, marked, notes = learned.export(knowledge, overlay)
         except KnowledgeError as exc:
             print(f"citebot: nothing exported:\n{exc}", file=sys.stderr)
             return 1
         for note in notes:
             print(f"citebot: {note}", file=sys.stderr)
-        print(f"{written} learned variant(s) written into {knowledge}")
+        print(
+            f"{written} learned variant(s) and {marked} question(s) not in the article "
+            f"written into {knowledge}"
+        )
         return 1 if notes else 0
     data_dir.mkdir(parents=True, exist_ok=True)
     with FeedbackStore(data_dir / "feedback.sqlite3") as store:
@@ -272,6 +278,13 @@ def cmd_review(args: argparse.Namespace) -> int:
                 f"was {summary.previous_version}); a running bot sees it after /reload"
             )
             return 0
+        if args.not_in_article is not None:
+            try:
+                engine = Engine(knowledge, MatchConfig.from_env(os.environ), learned=overlay)
+                engine.mark_unanswerable(item.question)
+            except KnowledgeError as exc:
+                print(f"citebot: not marked, nothing changed:\n{exc}", file=sys.stderr)
+                return 1
         action = "skipped" if args.skip is not None else "not_in_article"
         store.mark_reviewed_sync(item_id, action)
         print(f"item {item_id}: {action.replace('_', ' ')}")
@@ -333,7 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     ev = sub.add_parser("eval", help="score the engine on labelled question files")
-    ev.add_argument("files", nargs="+", help="YAML question files (see eval/)")
+    ev.add_argument("files", nargs="*", help="YAML question files (see eval/)")
+    ev.add_argument(
+        "--known-unanswerable",
+        action="store_true",
+        help="also score the questions reviewed as not in the article (unanswerable.yaml and "
+        "the overlay given by --learned): each must be refused",
+    )
     ev.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
     ev.add_argument(
         "--learned", metavar="FILE", help="merge this overlay of learned variants (learned.yaml)"
@@ -381,7 +400,10 @@ def main(argv: Sequence[str] | None = None, *, engine: Engine | None = None) -> 
     and ``eval`` instead of loading the knowledge directory (tests and embedding)."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.func is cmd_eval and not args.files and not args.known_unanswerable:
+        parser.error("eval needs question files or --known-unanswerable")
     args.engine = engine
     try:
         return int(args.func(args) or 0)

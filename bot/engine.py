@@ -19,6 +19,7 @@ base and releases the reload lock for the next one (:class:`ReloadAbandoned`).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from typing import Protocol
 from bot import learned as overlay
 from bot.knowledge import KnowledgeError, Problem, load_knowledge
 from bot.matcher import MatchConfig, Matcher, Query
+from bot.matcher.known import KnownUnanswerable
 from bot.model import KnowledgeBase, MatchResult
 from bot.normalize import (
     Synonyms,
@@ -40,6 +42,7 @@ from bot.normalize import (
     strip_fillers,
     synonyms,
 )
+from bot.question_kinds import split_two, strip_question_words
 from bot.selfcheck import (
     CheckCache,
     CheckReport,
@@ -50,6 +53,9 @@ from bot.selfcheck import (
     stored_questions,
 )
 
+# A message's second question, matched alone this well, is trusted though it leaves out what
+# it is about (see ``two_facts``).
+TWO_FACTS_STRONG = 60.0
 REMEMBERED_ANSWERS = 4096  # results kept per knowledge base: readers ask the same things
 MAX_QUESTION_CHARS = 300  # longer input is matched on its first 300 characters
 # A stored question of another entry is re-checked on reload when it looks this much like
@@ -143,16 +149,75 @@ def prepare(question: str, words: Synonyms | None = None) -> Query:
     return Query(question, text, lang, normalized, strip_fillers(normalized))
 
 
-def answer(question: str, ranker: Ranker, words: Synonyms | None = None) -> MatchResult:
+def answer(
+    question: str,
+    ranker: Ranker,
+    words: Synonyms | None = None,
+    known: KnownUnanswerable | None = None,
+) -> MatchResult:
     """One question through the pipeline: empty and small talk are settled here, the rest
-    is ranked."""
+    is ranked; a question reviewed as not in the article (``known``) is refused, with the
+    ranking's related entries as its buttons."""
     query = prepare(question, words)
     if not query.norm:
         return MatchResult(question, "no_match", query.lang, reason="empty")
     kind = smalltalk_kind(query.norm, words)
     if kind:
         return MatchResult(question, "no_match", query.lang, smalltalk=kind, reason="smalltalk")
-    return ranker.rank(query)
+    result = ranker.rank(query)
+    example = known.match(query) if known is not None else None
+    if example is None:
+        parts = split_two(query.text, query.lang)
+        return two_facts(result, parts, ranker, words) if parts else result
+    related = tuple(
+        s for s in result.suggestions if result.entry is None or s.entry_id != result.entry.id
+    )
+    return MatchResult(
+        question,
+        "no_match",
+        query.lang,
+        score=result.score,
+        suggestions=related,
+        reason=f"known unanswerable: {example}",
+    )
+
+
+def two_facts(
+    whole: MatchResult, parts: tuple[str, str], ranker: Ranker, words: Synonyms | None
+) -> MatchResult:
+    """A message asking two things (``parts``): both answers, when each part is answered,
+    by entries quoting different sentences; else ``whole``, the message's own result.
+
+    The second part often leaves out what it is about ("主题是啥" after "赣榆那个宣讲会哪天
+    开的"), and alone it would match something else. So it is asked again after the first
+    part's words: it is trusted when that gives the same entry, or when it was a strong
+    match alone (``TWO_FACTS_STRONG``) that the first part's words do not turn into the
+    first part's entry.
+    """
+    first = ranker.rank(prepare(parts[0], words))
+    second = ranker.rank(prepare(parts[1], words))
+    a, b = first.entry, second.entry
+    if first.status != "answered" or second.status != "answered" or a is None or b is None:
+        return whole
+    if a.citation == b.citation:  # one sentence says both: one answer cites it
+        if whole.status == "answered":
+            return whole
+        return dataclasses.replace(first, question=whole.question, lang=whole.lang)
+    context = strip_question_words(prepare(parts[0], words).normalized)
+    again = ranker.rank(prepare(f"{context} {parts[1]}", words))
+    with_context = again.entry.id if again.status == "answered" and again.entry else None
+    strong = second.score >= TWO_FACTS_STRONG and with_context != a.id
+    if with_context != b.id and not strong:
+        return whole
+    if (
+        whole.status == "answered"
+        and whole.entry is not None
+        and whole.entry.id not in (a.id, b.id)
+    ):
+        return whole  # the message as a whole is answered by a third entry: trust it
+    return dataclasses.replace(
+        first, question=whole.question, lang=whole.lang, also=(second,), reason="two facts"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +232,12 @@ class _State:
     ) -> _State:
         ranker = factory(kb, config)
         words = synonyms(kb.synonyms)
+        known = KnownUnanswerable(
+            kb.unanswerable, lambda q: prepare(q, words), config.known_unanswerable_ratio
+        )
 
         def ask(question: str) -> MatchResult:
-            return answer(question, ranker, words)
+            return answer(question, ranker, words, known)
 
         return cls(kb, ranker, lru_cache(maxsize=remember)(ask) if remember else ask)
 
@@ -241,10 +309,40 @@ class Engine:
         atomically), then reload. If the reload refuses (``KnowledgeError``: the question
         would be answered by another entry, or take a stored variant away from its entry)
         or fails otherwise, the overlay change is undone and the error raised."""
+        return self._change_overlay(lambda: self.add_variant(question, entry_id), deadline)
+
+    def mark_unanswerable(self, question: str, deadline: Deadline | None = None) -> ReloadSummary:
+        """Record ``question`` as not in the article (:meth:`add_unanswerable`), then
+        reload: the same wording is refused from then on."""
+        return self._change_overlay(lambda: self.add_unanswerable(question), deadline)
+
+    def add_unanswerable(self, question: str) -> bytes | None:
+        """Write ``question`` into the overlay as not in the article (no reload); the
+        overlay's previous bytes. Refused (``KnowledgeError``) when a stored question has
+        that wording, as the mark would take its answer away."""
+        assert self.learned is not None
+        known = KnownUnanswerable([question], self._prepare, self.config.known_unanswerable_ratio)
+        for entry in self.kb.entries:
+            for stored in (q for qs in entry.questions.values() for q in qs):
+                if known.match(self._prepare(stored)):
+                    message = (
+                        f"{question!r} is worded like {stored!r}, a question of {entry.id}: "
+                        "marking it would refuse that question"
+                    )
+                    raise KnowledgeError([Problem(overlay.FILE, None, entry.id, message)])
+        return overlay.add_unanswerable(self.learned, question)
+
+    def _prepare(self, question: str) -> Query:
+        return prepare(question, synonyms(self.kb.synonyms))
+
+    def _change_overlay(
+        self, change: Callable[[], bytes | None], deadline: Deadline | None
+    ) -> ReloadSummary:
+        """Run ``change`` on the overlay, then reload; undo it if the reload refuses or fails."""
         if self.learned is None:
             raise ValueError("this engine has no overlay of learned variants")
         with self._learn_lock:
-            before = self.add_variant(question, entry_id)
+            before = change()
             try:
                 return self.reload(deadline)
             except BaseException:

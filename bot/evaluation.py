@@ -117,7 +117,15 @@ def evaluate(
         result = ask(case.question)
         entry = result.entry if result.status == "answered" else None
         answer = entry.answer[result.lang] if entry else None
-        shown = f"{answer}\n{entry.citation.quote}" if entry else ""
+        shown = (
+            "\n".join(
+                f"{r.entry.answer[result.lang]}\n{r.entry.citation.quote}"
+                for r in (result, *result.also)
+                if r.entry is not None
+            )
+            if entry
+            else ""
+        )
         if case.none:
             report.unanswerable += 1
             ok = entry is None

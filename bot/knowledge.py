@@ -61,6 +61,7 @@ QA_DIR = "qa"
 SYNONYMS_FILE = "synonyms.txt"
 EXAMPLES_FILE = "examples.yaml"
 COVERAGE_FILE = "coverage.yaml"
+UNANSWERABLE_FILE = "unanswerable.yaml"
 
 MAX_TOTAL_BYTES = 8 << 20  # all files read, together (the shipped base: ~0.4 MB)
 # YAML values (scalars, mappings, lists) of all files together (the shipped base: ~9,200),
@@ -941,6 +942,39 @@ def _load_examples(reader: _Reader, problems: _Problems, ids: set[str]) -> tuple
     return tuple(out)
 
 
+def _load_unanswerable(
+    reader: _Reader, problems: _Problems, entries: list[Entry]
+) -> tuple[str, ...]:
+    """``unanswerable.yaml`` (optional): ``unanswerable:``, a list of questions reviewed as
+    not answered by the article (known unanswerable examples); none may be a stored
+    question of an entry."""
+    if not reader.exists(UNANSWERABLE_FILE):
+        return ()
+    ok, doc = reader.read_yaml(UNANSWERABLE_FILE)
+    if not ok or doc is None:
+        return ()
+    c = _Checker(problems, UNANSWERABLE_FILE)
+    if c.mapping(doc, "the unanswerable file", 1) is None:
+        return ()
+    c.fields(doc, ("unanswerable",), (), "", None)
+    items = doc.get("unanswerable")
+    if not items:
+        return ()
+    stored = {
+        normalize_question(q): e.id for e in entries for qs in e.questions.values() for q in qs
+    }
+    out: dict[str, str] = {}
+    for text, line in c.text_list(items, "unanswerable", _key_line(doc, "unanswerable", None)):
+        key = normalize_question(text)
+        if key in stored:
+            c.add(line, f"{text!r} is a question of entry {stored[key]}")
+        elif key in out:
+            c.add(line, f"{text!r} is listed twice (as {out[key]!r})")
+        else:
+            out[key] = text
+    return tuple(out.values())
+
+
 # ---------------------------------------------------------------------------- coverage
 
 
@@ -1098,6 +1132,7 @@ def load_knowledge(
     synonyms = _load_synonyms(reader, problems, article, entries)
     examples = _load_examples(reader, problems, {e.id for e in entries})
     not_covered = _load_coverage(reader, problems, paragraphs, entries)
+    unanswerable = _load_unanswerable(reader, problems, entries)
     if problems:
         raise problems.error()
     if article is None:
@@ -1109,4 +1144,5 @@ def load_knowledge(
         synonyms=synonyms,
         examples=examples,
         not_covered=not_covered,
+        unanswerable=unanswerable,
     )

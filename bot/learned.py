@@ -7,12 +7,18 @@ the knowledge base's questions (problems carry ``learned.yaml:line``); a learned
 an entry that no longer exists is a *note*, not a problem. ``citebot review --export``
 writes the variants into ``knowledge/qa/*.yaml`` (:func:`export`) and empties the overlay.
 
+Questions an admin marked as *not in the article* are kept here too (``not_in_article``),
+merged into the base's known unanswerable examples (``KnowledgeBase.unanswerable``; the
+engine refuses the same wording), and exported into ``knowledge/unanswerable.yaml``.
+
 Format::
 
     learned:
       - entry: bases-count
         lang: zh
         question: "港城一共建了几处爱国主义教育基地"
+    not_in_article:
+      - "连云港的GDP是多少"
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -28,7 +35,13 @@ from typing import NamedTuple
 
 import yaml
 
-from bot.knowledge import KnowledgeError, Problem, load_knowledge, normalize_question
+from bot.knowledge import (
+    UNANSWERABLE_FILE,
+    KnowledgeError,
+    Problem,
+    load_knowledge,
+    normalize_question,
+)
 from bot.model import LANGS, KnowledgeBase
 from bot.safe_yaml import YamlError, parse
 
@@ -46,29 +59,49 @@ class Learned(NamedTuple):
     line: int | None = None
 
 
+class Unanswerable(NamedTuple):
+    question: str
+    line: int | None = None
+
+
+class Overlay(NamedTuple):
+    learned: list[Learned]
+    not_in_article: list[Unanswerable]
+    problems: list[Problem]
+
+
 def read(path: Path) -> tuple[list[Learned], list[Problem]]:
     """The overlay's variants and the problems of its form (a missing file is empty)."""
+    found = read_overlay(path)
+    return found.learned, found.problems
+
+
+def read_overlay(path: Path) -> Overlay:
+    """The overlay's variants, its questions marked not in the article, and the problems of
+    its form (a missing file is empty)."""
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return [], []
+        return Overlay([], [], [])
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(name, None, None, f"cannot read file: {exc}")]
+        return Overlay([], [], [Problem(name, None, None, f"cannot read file: {exc}")])
     try:
         doc = parse(text)
     except YamlError as exc:
-        return [], [Problem(name, exc.line, None, exc.message)]
+        return Overlay([], [], [Problem(name, exc.line, None, exc.message)])
     if doc is None:
-        return [], []
-    if not isinstance(doc, dict) or set(doc) - {"learned"}:
-        return [], [Problem(name, 1, None, "expected a mapping with one key, 'learned'")]
+        return Overlay([], [], [])
+    if not isinstance(doc, dict) or set(doc) - {"learned", "not_in_article"}:
+        message = "expected a mapping with the keys 'learned' and 'not_in_article'"
+        return Overlay([], [], [Problem(name, 1, None, message)])
+    unanswerable, problems = _read_unanswerable(name, doc.get("not_in_article") or [])
     items = doc.get("learned") or []
     if not isinstance(items, list):
-        return [], [Problem(name, 1, None, "learned must be a list")]
+        problems.append(Problem(name, 1, None, "learned must be a list"))
+        return Overlay([], unanswerable, problems)
     item_lines = getattr(items, "item_lines", None) or []
     out: list[Learned] = []
-    problems: list[Problem] = []
     for i, item in enumerate(items):
         line = item_lines[i] if i < len(item_lines) else None
         values = item if isinstance(item, dict) else {}
@@ -83,15 +116,30 @@ def read(path: Path) -> tuple[list[Learned], list[Problem]]:
             out.append(Learned(entry.strip(), lang, question.strip(), line))
             continue
         problems.append(Problem(name, line, values.get("entry"), message))
+    return Overlay(out, unanswerable, problems)
+
+
+def _read_unanswerable(name: str, items: object) -> tuple[list[Unanswerable], list[Problem]]:
+    if not isinstance(items, list):
+        return [], [Problem(name, 1, None, "not_in_article must be a list of questions")]
+    item_lines = getattr(items, "item_lines", None) or []
+    out, problems = [], []
+    for i, item in enumerate(items):
+        line = item_lines[i] if i < len(item_lines) else None
+        if isinstance(item, str) and item.strip():
+            out.append(Unanswerable(item.strip(), line))
+        else:
+            problems.append(Problem(name, line, None, "a not_in_article item is one question"))
     return out, problems
 
 
 def merge(kb: KnowledgeBase, path: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """``kb`` with the overlay's variants added, and the notes (variants of entries that no
-    longer exist). Raises ``KnowledgeError`` for a broken overlay or a variant that is a
-    question already stored (in its entry or another one)."""
-    items, problems = read(path)
-    if not items and not problems:
+    """``kb`` with the overlay's variants and unanswerable questions added, and the notes
+    (variants of entries that no longer exist). Raises ``KnowledgeError`` for a broken
+    overlay, or a variant or unanswerable question that is a question already stored (in
+    its entry or another one)."""
+    items, unanswerable, problems = read_overlay(path)
+    if not items and not unanswerable and not problems:
         return kb, []
     stored: dict[str, tuple[str, str, int | None]] = {}
     for e in kb.entries:
@@ -130,6 +178,19 @@ def merge(kb: KnowledgeBase, path: Path) -> tuple[KnowledgeBase, list[Problem]]:
             continue
         stored[norm] = (it.entry, path.name, it.line)
         added[it.entry][it.lang].append(it.question)
+    known = {normalize_question(q) for q in kb.unanswerable}
+    marked = list(kb.unanswerable)
+    for un in unanswerable:
+        norm = normalize_question(un.question)
+        first = stored.get(norm)
+        if first is not None:
+            other, file, line = first
+            where = f"{file}:{line}" if line else file
+            message = f"{un.question!r} is marked not in the article, but {other} asks it ({where})"
+            problems.append(Problem(path.name, un.line, None, message))
+        elif norm not in known:
+            known.add(norm)
+            marked.append(un.question)
     if problems:
         raise KnowledgeError(problems)
     entries = []
@@ -142,7 +203,10 @@ def merge(kb: KnowledgeBase, path: Path) -> tuple[KnowledgeBase, list[Problem]]:
             e = dataclasses.replace(e, questions=questions)
         entries.append(e)
     digest = hashlib.sha256(f"{kb.version}\0".encode() + path.read_bytes()).hexdigest()[:12]
-    return dataclasses.replace(kb, entries=tuple(entries), version=digest), notes
+    merged = dataclasses.replace(
+        kb, entries=tuple(entries), version=digest, unanswerable=tuple(marked)
+    )
+    return merged, notes
 
 
 def _quote(text: str) -> str:
@@ -155,14 +219,15 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def render(items: list[Learned]) -> str:
-    if not items:
-        return HEADER + "learned: []\n"
-    lines = [HEADER + "learned:"]
+def render(items: list[Learned], unanswerable: list[Unanswerable] | None = None) -> str:
+    lines = [HEADER + ("learned:" if items else "learned: []")]
     for it in items:
         lines.append(f"  - entry: {it.entry}")
         lines.append(f"    lang: {it.lang}")
         lines.append(f"    question: {json.dumps(it.question, ensure_ascii=False)}")
+    if unanswerable:
+        lines.append("not_in_article:")
+        lines.extend(f"  - {json.dumps(u.question, ensure_ascii=False)}" for u in unanswerable)
     return "\n".join(lines) + "\n"
 
 
@@ -185,31 +250,48 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def add(path: Path, entry_id: str, lang: str, question: str) -> bytes | None:
     """Append one variant to the overlay (atomically); the overlay's previous bytes
     (``None``: there was no file), for :func:`restore`."""
-    try:
-        before: bytes | None = path.read_bytes()
-    except FileNotFoundError:
-        before = None
-    items, problems = read(path)
+    before = _previous(path)
+    items, unanswerable, problems = read_overlay(path)
     if problems:
         raise KnowledgeError(problems)
-    write_atomic(path, render([*items, Learned(entry_id, lang, question.strip())]))
+    write_atomic(path, render([*items, Learned(entry_id, lang, question.strip())], unanswerable))
     return before
 
 
+def add_unanswerable(path: Path, question: str) -> bytes | None:
+    """Append one question marked not in the article (atomically); the overlay's previous
+    bytes, for :func:`restore`."""
+    before = _previous(path)
+    items, unanswerable, problems = read_overlay(path)
+    if problems:
+        raise KnowledgeError(problems)
+    write_atomic(path, render(items, [*unanswerable, Unanswerable(question.strip())]))
+    return before
+
+
+def _previous(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def restore(path: Path, before: bytes | None) -> None:
-    """Undo :func:`add`."""
+    """Undo :func:`add` or :func:`add_unanswerable`."""
     if before is None:
         path.unlink(missing_ok=True)
     else:
         write_atomic(path, before)
 
 
-def export(knowledge_dir: Path, path: Path) -> tuple[int, list[Problem]]:
+def export(knowledge_dir: Path, path: Path) -> tuple[int, int, list[Problem]]:
     """Insert the overlay's variants into ``knowledge_dir/qa/*.yaml``, each after its
     entry's last question in its language (comments and layout kept; each file written
-    atomically), then empty the overlay but for the variants that could not be placed
-    (reported). Returns (how many were written, problems)."""
-    items, problems = read(path)
+    atomically), and its questions marked not in the article at the end of
+    ``knowledge_dir/unanswerable.yaml``; then empty the overlay but for the variants that
+    could not be placed (reported). Returns (how many variants and how many unanswerable
+    questions were written, problems)."""
+    items, unanswerable, problems = read_overlay(path)
     if problems:
         raise KnowledgeError(problems)
     kb = load_knowledge(knowledge_dir)
@@ -247,5 +329,28 @@ def export(knowledge_dir: Path, path: Path) -> tuple[int, list[Problem]]:
             lines.insert(line, f"{indent}- {_quote(question)}{newline}")
             written += 1
         write_atomic(file, "".join(lines))
+    marked = _export_unanswerable(knowledge_dir / UNANSWERABLE_FILE, kb, unanswerable)
     write_atomic(path, render(left))
-    return written, notes
+    return written, marked, notes
+
+
+UNANSWERABLE_HEADER = (
+    "# Questions readers asked that the article does not answer, reviewed by an admin.\n"
+    "# The bot refuses these wordings; `citebot eval --known-unanswerable` checks them.\n"
+    "unanswerable:\n"
+)
+
+
+def _export_unanswerable(file: Path, kb: KnowledgeBase, items: list[Unanswerable]) -> int:
+    """Append the questions not yet in ``file`` (created if missing); how many."""
+    known = {normalize_question(q) for q in kb.unanswerable}
+    new = [u.question for u in items if normalize_question(u.question) not in known]
+    if not new:
+        return 0
+    text = _previous(file)
+    head = text.decode("utf-8") if text else UNANSWERABLE_HEADER
+    head = re.sub(r"(?m)^unanswerable:\s*\[\]\s*$", "unanswerable:", head)
+    if not head.endswith("\n"):
+        head += "\n"
+    write_atomic(file, head + "".join(f"  - {_quote(q)}\n" for q in new))
+    return len(new)

@@ -107,6 +107,9 @@ class KnowledgeBase:
     # sentences deliberately cited by no entry (``coverage.yaml``): (paragraph id, sentence,
     # reason), in file order
     not_covered: tuple[tuple[str, str, str], ...] = ()
+    # questions reviewed as not answered by the article (``unanswerable.yaml`` and the
+    # overlay's ``not_in_article``): the same wording is refused, whatever it resembles
+    unanswerable: tuple[str, ...] = ()
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:
@@ -139,3 +142,5 @@ class MatchResult:
     smalltalk: str | None = None  # "greeting" | "thanks" | None
     reason: str = ""  # short machine-readable why (for logs and eval), not shown to readers
     extra: dict[str, float] = field(default_factory=dict)
+    # a message asking two things: the answer to the second, when another entry answers it
+    also: tuple[MatchResult, ...] = ()

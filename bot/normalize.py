@@ -38,7 +38,7 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # The measure words after which a Chinese count becomes digits (bot/data/zh_measure_words.txt).
 MEASURE_WORDS = "".join(word_list("zh_measure_words.txt"))
 _CN_COUNT_RE = re.compile(
-    rf"([零一二两三四五六七八九十百千]{{1,8}})(?=[{MEASURE_WORDS}万亿余多米元岁]|平方)"
+    rf"([零一二两三四五六七八九十百千]{{1,8}})(?=[{MEASURE_WORDS}万亿余多米元岁人]|平方)"
     r"|(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?=月[一二三四五六七八九十\d]|月份|[日号])"
 )
 
@@ -111,7 +111,9 @@ def cn_number(text: str) -> int | None:
                 return None  # two digits in a row: not a numeral
             digit = _CN_DIGITS[ch]
             continue
-        unit = _CN_UNITS[ch]
+        unit = _CN_UNITS.get(ch)
+        if unit is None:
+            return None  # not a numeral character (多, 余 ...)
         if unit >= last_unit:
             return None  # units must fall: 十百 is no numeral
         total += (1 if digit is None else digit) * unit
@@ -222,17 +224,30 @@ def smalltalk_kind(norm: str, words: Synonyms | None = None) -> str | None:
     return None
 
 
+# British spellings (and a few plurals) and the forms they stem as (bot/data/en_spellings.txt)
+_SPELLINGS = dict(word_pairs("en_spellings.txt"))
+_ISE_RE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$")
+_INVARIANT = frozenset({"series", "species", "news"})  # -s words that are not plurals
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light English stemmer that maps 'bases'/'base'/'based', 'activities'/'activity' alike."""
-    if len(word) <= 3:
+    """A light English stemmer that maps 'bases'/'base'/'based', 'activities'/'activity',
+    'studies'/'studied', 'uses'/'used' alike, after British spellings become American
+    ('organised'/'organized', 'centre'/'center')."""
+    if len(word) <= 3 or word in _INVARIANT:
         return word
-    if word.endswith("ies"):
+    word = _ISE_RE.sub(r"iz\1", _SPELLINGS.get(word, word))
+    if word.endswith(("ies", "ied")) and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
+            break
+        if suffix == "ed" and len(word) == 4 and word.endswith("ed") and word[1] not in "aeiou":
+            word = word[:2] + "e"  # used -> use, aged -> age (need stays)
             break
     if word.endswith("e") and len(word) > 3:
         word = word[:-1]

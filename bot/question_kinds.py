@@ -429,3 +429,76 @@ def mentioned_content(norm: str) -> list[str]:
     """The X of "does the article mention X?": its content words of 2+ characters."""
     rest = _MENTION_RE.sub(" ", strip_question_words(norm)).translate(_FUNCTION_CHARS)
     return [w for w in rest.split() if len(w) > 1]
+
+
+# A bare topic ("党史学习教育", "red tourism") asks nothing in particular: no question word,
+# no kind of fact, no request, no question mark; a few words at most.
+_ASKING_MARKS_RE = re.compile(r"[?？吗呢吧嘛么]|请|介绍|讲讲|说说|谈谈|告诉|聊聊|解释|怎")
+_EN_ASKING_RE = re.compile(
+    r"^\s*(?:what|who|whom|whose|when|where|which|why|how|is|are|was|were|do|does|did|can|"
+    r"could|will|would|should|has|have|had|tell|list|name|give|show|explain|describe)\b|\?",
+    re.I,
+)
+BARE_TOPIC_MAX_HAN = 8
+BARE_TOPIC_MAX_EN_WORDS = 3
+_ATTRIBUTES = word_list("question_attributes.txt")
+_ZH_ATTRIBUTE_RE = re.compile(
+    "|".join(
+        [re.escape(w) for w in _ATTRIBUTES if not w.isascii() and len(w) > 1]
+        + [re.escape(w) + "$" for w in _ATTRIBUTES if not w.isascii() and len(w) == 1]
+    )
+)
+_EN_ATTRIBUTES = frozenset(stem(w) for w in _ATTRIBUTES if w.isascii())
+
+
+def is_bare_topic(text: str, norm: str, lang: Lang) -> bool:
+    """Is this question only a topic, asking nothing in particular? ``text`` as typed,
+    ``norm`` normalised with fillers stripped."""
+    if not norm or asked_kinds(norm):
+        return False
+    if lang == "en":
+        words = norm.split()
+        return (
+            not _EN_ASKING_RE.search(text)
+            and len(words) <= BARE_TOPIC_MAX_EN_WORDS
+            and not _EN_ATTRIBUTES.intersection(stem(w) for w in words)
+        )
+    if _ASKING_MARKS_RE.search(text) or _ZH_QW_RE.search(norm) or _ZH_ATTRIBUTE_RE.search(norm):
+        return False
+    return sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff") <= BARE_TOPIC_MAX_HAN
+
+
+# Two questions in one message ("有多少个宣讲分团，一共讲了多少场?", "Who wrote it, and where
+# was it published?"): split where both sides ask something.
+_ZH_SPLIT_RE = re.compile(r"[，,；;？?、]|以及|还有|另外|并且|同时")
+_EN_SPLIT_RE = re.compile(r",? and |[;?]\s*|,\s*", re.I)
+_EN_ASKS_RE = re.compile(
+    r"^\s*(?:what|who|whom|whose|when|where|which|why|how|is|are|was|were|do|does|did|can)\b",
+    re.I,
+)
+MIN_PART_CHARS = 4  # a Chinese part shorter than this has nothing to look up...
+MIN_PART_WORDS = 2  # ...nor an English part of fewer words ("When")
+
+
+def asks_something(part: str, lang: Lang) -> bool:
+    """Does this piece of a question (as typed) ask something by itself?"""
+    if lang == "en":
+        return bool(_EN_ASKS_RE.search(part))
+    norm = normalize(part)
+    return bool(_ASKING_MARKS_RE.search(part) or _ZH_QW_RE.search(norm) or asked_kinds(norm))
+
+
+def split_two(text: str, lang: Lang) -> tuple[str, str] | None:
+    """The two questions of a message asking two things, split at the first separator
+    where both sides ask something; None for a message asking one thing."""
+    splitter = _EN_SPLIT_RE if lang == "en" else _ZH_SPLIT_RE
+    body = text.strip().rstrip("?？!！。. ")
+    for m in splitter.finditer(body):
+        first, second = body[: m.start()].strip(), body[m.end() :].strip()
+        if lang == "en" and min(len(first.split()), len(second.split())) < MIN_PART_WORDS:
+            continue
+        if min(len(first), len(second)) < MIN_PART_CHARS:
+            continue
+        if asks_something(first, lang) and asks_something(second, lang):
+            return first, second
+    return None

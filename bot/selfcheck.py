@@ -236,24 +236,29 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.selfcheck KNOWLEDGE_DIR CACHE_FILE``: check every stored question
-    and record the result in the cache. A running bot runs this in a child process at low
-    priority, so that its own answers never wait for the check. Thresholds come from the
-    ``CITEBOT_*`` environment, as for the bot itself."""
+    """``python -m bot.selfcheck KNOWLEDGE_DIR CACHE_FILE [LEARNED_FILE]``: check every
+    stored question (with the overlay of learned variants, if given) and record the result
+    in the cache. A running bot runs this in a child process at low priority, so that its
+    own answers never wait for the check. Thresholds come from the ``CITEBOT_*``
+    environment, as for the bot itself."""
     import sys
 
     from bot.engine import Engine
     from bot.matcher import MatchConfig
 
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m bot.selfcheck KNOWLEDGE_DIR CACHE_FILE", file=sys.stderr)
+    if len(args) not in (2, 3):
+        usage = "usage: python -m bot.selfcheck KNOWLEDGE_DIR CACHE_FILE [LEARNED_FILE]"
+        print(usage, file=sys.stderr)
         return 2
     if hasattr(os, "nice"):
         os.nice(10)  # the bot answering readers comes first
     try:
         engine = Engine(
-            Path(args[0]), MatchConfig.from_env(os.environ), cache=CheckCache(Path(args[1]))
+            Path(args[0]),
+            MatchConfig.from_env(os.environ),
+            cache=CheckCache(Path(args[1])),
+            learned=Path(args[2]) if len(args) == 3 else None,
         )
     except (KnowledgeError, ValueError) as exc:
         print(f"self-check: cannot load {args[0]}: {exc}".splitlines()[0], file=sys.stderr)

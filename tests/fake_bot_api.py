@@ -73,6 +73,8 @@ _STRING_PARAMS = frozenset(
         "ip_address",
         "business_connection_id",
         "message_effect_id",
+        "inline_query_id",
+        "next_offset",
     }
 )
 
@@ -263,7 +265,7 @@ class FakeBotApi:
             "username": username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,  # BotFather's /setinline was done
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -274,6 +276,7 @@ class FakeBotApi:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> Message
         self.keep_messages = True
+        self.inline_query_ids: set[str] = set()  # inline queries handed out, answerable
         self._updates: list[dict[str, Any]] = []  # not yet confirmed, in update_id order
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -714,6 +717,31 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
 
+    def _m_answerinlinequery(self, p: dict[str, Any]) -> bool:
+        """Checked as Telegram checks it: a known query id, at most 50 results with
+        unique ids of 1-64 bytes, and (for articles) a title and message text that would
+        be sent as it is (length, HTML) and buttons it would accept."""
+        if str(p.get("inline_query_id") or "") not in self.inline_query_ids:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        results = p.get("results")
+        if not isinstance(results, list) or len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        for r in results:
+            if r.get("type") != "article":
+                continue
+            if not r.get("title"):
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = r.get("input_message_content") or {}
+            text = content.get("message_text")
+            if not text or not str(text).strip():
+                raise ApiError(400, "Bad Request: MESSAGE_EMPTY")
+            self._check_text(str(text), content)
+            self._check_markup(r.get("reply_markup"))
+        return True
+
     def _m_deletemessage(self, p: dict[str, Any]) -> bool:
         chat = self._chat(p)
         key = (chat["id"], _as_int(p.get("message_id")) or 0)
@@ -970,6 +998,22 @@ class FakeBotApi:
             "data": data,
         }
         return self.enqueue({"callback_query": cq})
+
+    def inline_query(
+        self, query: str, *, user_id: int = 1001, language_code: str = "zh-hans"
+    ) -> dict[str, Any]:
+        """Enqueue an inline query (``@bot query`` typed in some chat); its id is then one
+        ``answerInlineQuery`` accepts."""
+        query_id = f"iq{next(self._callback_ids)}"
+        self.inline_query_ids.add(query_id)
+        iq = {
+            "id": query_id,
+            "from": self.user(user_id, language_code=language_code),
+            "query": query,
+            "offset": "",
+            "chat_type": "supergroup",
+        }
+        return self.enqueue({"inline_query": iq})
 
     def press(
         self,

@@ -133,6 +133,7 @@ CONTRACT_KEYS = [  # in the documented order
     "citation",
     "suggestions",
     "smalltalk",
+    "also",
 ]
 
 
@@ -166,6 +167,7 @@ def test_ask_json_batch_from_stdin_keeps_order_and_contract(citebot, kb) -> None
             assert o["answer"] is None and o["entry_id"] is None and o["citation"] is None
         for s in o["suggestions"]:
             assert list(s) == ["entry_id", "question", "score"] and kb.entry(s["entry_id"])
+        assert o["also"] == []
     assert objs[0]["status"] == "answered" and objs[1]["status"] != "answered"
     assert objs[2]["smalltalk"] == "greeting"
     assert objs[3]["lang"] == "en" and objs[5]["status"] == "answered"
@@ -175,7 +177,19 @@ def test_ask_json_batch_from_stdin_keeps_order_and_contract(citebot, kb) -> None
 def test_ask_json_key_order_is_the_documented_one(citebot) -> None:
     (line,) = citebot("ask", "--json", "连云港有多少个爱国主义教育基地?").out.splitlines()
     assert line.startswith('{"question": "连云港有多少个爱国主义教育基地?", "status": "answered", ')
-    assert '"suggestions": [], "smalltalk": null}' in line
+    assert '"suggestions": [], "smalltalk": null, "also": []}' in line
+
+
+def test_ask_json_gives_a_second_answer_for_a_second_question(citebot, kb) -> None:
+    run = citebot("ask", "--json", "连云港有多少个爱国主义教育基地？12345热线的满意率是多少？")
+    (obj,) = _json_lines(run.out)
+    assert obj["status"] == "answered"
+    (second,) = obj["also"]
+    assert list(second) == ["entry_id", "answer", "citation"]
+    assert second["entry_id"] != obj["entry_id"] and "%" in second["answer"]
+    assert second["citation"]["quote"] in kb.article.raw_text
+    text = citebot("ask", "连云港有多少个爱国主义教育基地？12345热线的满意率是多少？").out
+    assert obj["citation"]["quote"] in text and second["citation"]["quote"] in text
 
 
 def test_dash_reads_stdin_where_it_stands(citebot) -> None:

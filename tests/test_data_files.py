@@ -30,9 +30,10 @@ WORD_LISTS = [
     "zh_measure_words.txt",
     "zh_question_words.txt",
     "en_question_words.txt",
+    "question_attributes.txt",
 ]
 # Written by hand: "word other-word" pairs.
-PAIR_FILES = ["zh_question_forms.txt"]
+PAIR_FILES = ["zh_question_forms.txt", "en_spellings.txt"]
 ALL = [*TABLES, *WORD_LISTS, *PAIR_FILES]
 
 
@@ -130,3 +131,14 @@ def test_public_names_keep_their_types() -> None:
     assert isinstance(words, list) and words == sorted(words, key=len, reverse=True)
     assert isinstance(question_kinds.EN_QUESTION_WORDS, frozenset)
     assert "happened" in question_kinds.EN_QUESTION_WORDS
+
+
+def test_the_pinyin_table_covers_every_character_of_the_knowledge_base() -> None:
+    import re
+
+    from e2e_support import KNOWLEDGE_DIR
+
+    table = lexicons.pinyin_table()
+    text = "".join(p.read_text(encoding="utf-8") for p in KNOWLEDGE_DIR.rglob("*.yaml"))
+    missing = sorted(set(re.findall(r"[\u4e00-\u9fff]", text)) - set(table))
+    assert not missing, f"run tools/gen_pinyin.py: no pinyin for {''.join(missing[:40])}"

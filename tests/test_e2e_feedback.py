@@ -19,6 +19,13 @@ async def bot(tmp_path):
         yield run
 
 
+def only_share_link(markup) -> bool:
+    """What stays under an answer once 👍/👎 was pressed: the share link alone."""
+    (row,) = markup["inline_keyboard"]
+    (button,) = row
+    return "callback_data" not in button and "?start=" in button["url"]
+
+
 async def pairs(bot) -> set[tuple[str, str, str, int]]:
     return {(p.question, p.entry_id, p.kind, p.count) for p in await bot.feedback.pending()}
 
@@ -46,7 +53,7 @@ async def test_a_choice_press_is_a_tap_and_its_answer_can_be_voted_on(bot):
     await bot.wait_handled(press)
     q = normalize_text(question)
     assert await pairs(bot) == {(q, entry_id, "tap", 1)}
-    assert [b["text"] for b in answer.buttons] == ["👍", "👎"]
+    assert [b["text"] for b in answer.buttons if "callback_data" in b] == ["👍", "👎"]
 
     # the answer's 👍 is connected to the question the choice message answered
     _, ack, edit, mark = await vote(bot, answer, "👍")
@@ -59,21 +66,21 @@ async def test_a_choice_press_is_a_tap_and_its_answer_can_be_voted_on(bot):
 async def test_thumbs_up_records_quietly_and_removes_the_row(bot):
     _, answer = await bot.private(BASES_ZH)
     entry = bot.engine.ask(BASES_ZH).entry
-    assert [b["text"] for b in answer.buttons] == ["👍", "👎"]
-    assert all(len(b["callback_data"].encode()) <= 64 for b in answer.buttons)
+    assert [b["text"] for b in answer.buttons if "callback_data" in b] == ["👍", "👎"]
+    assert all(len(b.get("callback_data", "").encode()) <= 64 for b in answer.buttons)
     press, ack, edit, mark = await vote(bot, answer, "👍")
     assert ack.params["callback_query_id"] == press["callback_query"]["id"]
     assert ack.params["text"] == "谢谢反馈"
     assert not ack.params.get("show_alert")
     assert edit.chat_id == READER_ID
     assert edit.params["message_id"] == bot.api.bot_message(answer)["message_id"]
-    assert not edit.params.get("reply_markup")  # the row is gone, nothing else was there
+    assert only_share_link(edit.params.get("reply_markup"))  # the row is gone, the link stays
     assert not bot.api.sent(READER_ID, since=mark)  # nothing posted to the chat
     assert await pairs(bot) == {(normalize_text(BASES_ZH), entry.id, "up", 1)}
 
     # a stale press (the row is gone): the notice only, nothing recorded or edited
     current = dict(bot.api.messages[(READER_ID, edit.params["message_id"])])
-    assert "reply_markup" not in current
+    assert only_share_link(current.get("reply_markup"))
     mark = bot.api.mark()
     again = bot.api.callback_query(answer.buttons[1]["callback_data"], message=current)
     ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
@@ -104,10 +111,10 @@ async def test_thumbs_down_in_a_group_is_recorded_and_nothing_is_posted(bot):
     _, answer = await bot.group(f"/ask {BASES_ZH}")
     entry = bot.engine.ask(BASES_ZH).entry
     assert answer.chat_id == GROUP_ID
-    assert [b["text"] for b in answer.buttons] == ["👍", "👎"]
+    assert [b["text"] for b in answer.buttons if "callback_data" in b] == ["👍", "👎"]
     _, ack, edit, mark = await vote(bot, answer, "👎", user_id=4242)
     assert ack.params["text"] == "谢谢反馈"
-    assert edit.chat_id == GROUP_ID and not edit.params.get("reply_markup")
+    assert edit.chat_id == GROUP_ID and only_share_link(edit.params.get("reply_markup"))
     assert not bot.api.sent(GROUP_ID, since=mark)
     assert await pairs(bot) == {(normalize_text(BASES_ZH), entry.id, "down", 1)}
 

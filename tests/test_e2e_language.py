@@ -132,7 +132,15 @@ async def test_a_zh_tw_reader_gets_traditional_answers_and_interface(bot):
     _, reply = await bot.private(BASES_ZH, **tw)
     entry = bases(bot)
     assert_traditional_answer(reply, entry, bot.kb, "zh-TW")
-    assert [b["callback_data"][-3:] for b in reply.buttons] == [":zt", ":zt"]
+    votes = [b for b in reply.buttons if "callback_data" in b]
+    assert [b["callback_data"][-3:] for b in votes] == [":zt", ":zt"]
+    (share,) = [b for b in reply.buttons if "url" in b]  # the share link: converted, kept
+    assert share["text"] == to_traditional("↗ 分享这个回答", "zh-TW") != "↗ 分享这个回答"
+    assert share["url"].startswith(f"https://t.me/{bot.username}?start=")
+    # the link opened by another zh-TW reader: the shared answer, in traditional
+    payload = share["url"].split("?start=")[1]
+    _, shared = await bot.private(f"/start {payload}", user_id=READER_ID + 5, **tw)
+    assert_traditional_answer(shared, entry, bot.kb, "zh-TW")
 
     # 👍: the thanks in traditional characters, the vote recorded as ever
     mark = bot.api.mark()

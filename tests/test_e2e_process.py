@@ -259,7 +259,8 @@ async def test_run_webhook_process(tmp_path):
             hook = await api.wait_for("setWebhook")
             assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
             assert hook.params["secret_token"] == secret
-            assert sorted(hook.params["allowed_updates"]) == ["callback_query", "message"]
+            allowed = sorted(hook.params["allowed_updates"])
+            assert allowed == ["callback_query", "inline_query", "message"]
             await stderr.wait_line("serving the webhook on")
             update = {
                 "message": api.message(

@@ -6,7 +6,7 @@ non-admins can neither send /review nor press its buttons."""
 from __future__ import annotations
 
 import pytest
-from e2e_support import ADMIN_ID, READER_ID, copy_knowledge, plain, run_bot
+from e2e_support import ADMIN_ID, READER_ID, WAIT, copy_knowledge, plain, run_bot
 
 from bot import learned
 from bot.telegram import callbacks
@@ -69,8 +69,17 @@ async def test_a_tap_reviewed_and_added_is_then_answered_directly(bot):
     assert [(i.entry, i.question) for i in items] == [(BASES, ASKED)]
     assert await bot.feedback.review_queue() == []
 
+    # as after /reload, the full self-check of the new base follows, to the admin
+    full = await bot.api.wait_for(
+        "sendMessage",
+        lambda r: r.chat_id == ADMIN_ID and plain(r).startswith("自检"),
+        timeout=4 * WAIT,  # a full check in a child process at low priority
+    )
+    assert "自检通过" in plain(full) and bot.engine.kb.version in plain(full)
+
     _, answer = await bot.private(ASKED, user_id=OTHER_READER)
-    assert [b["text"] for b in answer.buttons] == ["👍", "👎"]  # answered, no choices
+    # answered, no choices
+    assert [b["text"] for b in answer.buttons if "callback_data" in b] == ["👍", "👎"]
     result = bot.engine.ask(ASKED)
     assert (result.status, result.entry.id) == ("answered", BASES)
 
@@ -105,6 +114,22 @@ async def test_not_in_the_article_is_recorded(bot):
     assert "文章里没有" in plain(edit)
     assert bot.feedback.not_in_article_sync() == ["今天天气怎么样"]
     assert (await bot.feedback.counts())["not_in_article"] == 1
+    # recorded in the overlay and reloaded: the same wording is refused from now on
+    assert learned.read_overlay(bot.settings.learned_path).not_in_article[0].question == (
+        "今天天气怎么样"
+    )
+    assert bot.engine.ask("今天天气怎么样?").reason == "known unanswerable: 今天天气怎么样"
+
+
+async def test_marking_a_stored_wording_not_in_the_article_is_refused(bot):
+    stored = bot.kb.entry(BASES).questions["zh"][0]
+    bot.feedback.record_sync(stored, BASES, "down")
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    _, edit = await press(bot, review, data_of(review, "n"))
+    assert "没有把" in plain(edit) and BASES in plain(edit)
+    assert not bot.settings.learned_path.exists()
+    assert bot.engine.ask(stored).entry.id == BASES
+    assert len(edit.buttons) == 2  # the same item, still to review
 
 
 async def test_a_non_admin_cannot_review(bot):

@@ -66,7 +66,8 @@ def test_heldout_sets_do_not_regress(reports: dict[str, Report], name: str) -> N
 @pytest.mark.parametrize("name", sorted(p.name for p in EVAL_DIR.glob("*.yaml")))
 def test_eval_sets_are_well_formed_and_disjoint(name: str) -> None:
     cases = load_cases(EVAL_DIR / name)
-    assert sum(c.none for c in cases) >= 0.15 * len(cases)  # enough unanswerable questions
+    if not name.startswith("questions-learn-"):  # paired sets of facts for the learning loop
+        assert sum(c.none for c in cases) >= 0.15 * len(cases)  # enough unanswerable questions
     others = {c.question for f in EVAL_DIR.glob("*.yaml") if f.name != name for c in load_cases(f)}
     assert not {c.question for c in cases} & others
 

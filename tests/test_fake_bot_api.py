@@ -257,3 +257,43 @@ async def test_update_builders_are_valid_updates(api):
     assert updates[7].channel_post.chat.type == "channel"
     assert updates[8].edited_message.text == "edited"
     assert [u.update_id for u in updates] == sorted(u.update_id for u in updates)
+
+
+async def test_answer_inline_query_is_checked_and_recorded(api, client):
+    upd = api.inline_query("开山岛在哪", user_id=7)
+    query_id = upd["inline_query"]["id"]
+    assert upd["inline_query"]["from"]["id"] == 7
+    article = {
+        "type": "article",
+        "id": "r1",
+        "title": "开山岛",
+        "input_message_content": {"message_text": "<b>在灌云县</b>", "parse_mode": "HTML"},
+        "reply_markup": {"inline_keyboard": [[{"text": "↗", "url": "https://t.me/x?start=y"}]]},
+    }
+    resp = await call(client, "answerInlineQuery", inline_query_id=query_id, results=[article])
+    assert resp.status_code == 200 and resp.json()["result"] is True
+    (req,) = api.find("answerInlineQuery")
+    assert req.params["inline_query_id"] == query_id
+    assert req.params["results"][0]["title"] == "开山岛"
+
+    bad = [
+        ({"inline_query_id": "iq-unknown", "results": [article]}, "query is too old"),
+        ({"inline_query_id": query_id, "results": [article, article]}, "RESULT_ID_INVALID"),
+        ({"inline_query_id": query_id, "results": [dict(article, title="")]}, "TITLE_EMPTY"),
+        (
+            {
+                "inline_query_id": query_id,
+                "results": [
+                    dict(
+                        article,
+                        input_message_content={"message_text": "<b>x", "parse_mode": "HTML"},
+                    )
+                ],
+            },
+            "can't parse entities",
+        ),
+    ]
+    for params, problem in bad:
+        resp = await call(client, "answerInlineQuery", **params)
+        assert resp.status_code == 400, params
+        assert problem in resp.json()["description"], resp.json()

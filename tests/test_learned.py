@@ -132,8 +132,8 @@ def test_export_inserts_after_the_last_question_keeping_comments(tmp_path):
     version = engine.kb.version
     file = knowledge / entry.source_file
     before = file.read_text(encoding="utf-8").splitlines()
-    written, notes = learned.export(knowledge, path)
-    assert (written, notes) == (1, [])
+    written, marked, notes = learned.export(knowledge, path)
+    assert (written, marked, notes) == (1, 0, [])
     after = file.read_text(encoding="utf-8").splitlines()
     last = entry.question_lines[entry.questions["zh"][-1]]
     assert after[last].strip() == f"- {NEW_VARIANT}"
@@ -158,3 +158,72 @@ def test_quoting_reads_back_the_same():
 
     for text in ("普通的问题", 'say "hi": #1', "- dash", "yes", "a: b"):
         assert yaml.safe_load(f"- {learned._quote(text)}") == [text]
+
+
+# ------------------------------------------------------------ known unanswerable questions
+
+OFF_ARTICLE = "连云港的爱国主义教育基地门票要多少钱"
+
+
+def test_a_question_marked_not_in_the_article_is_refused_in_that_wording(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    path = tmp_path / "data" / learned.FILE
+    engine = Engine(knowledge, learned=path)
+    version = engine.kb.version
+    engine.mark_unanswerable(OFF_ARTICLE)
+    assert engine.kb.version != version
+    assert engine.kb.unanswerable == (OFF_ARTICLE,)
+    for wording in (OFF_ARTICLE, OFF_ARTICLE + "?", "请问" + OFF_ARTICLE + "呢"):
+        result = engine.ask(wording)
+        assert (result.status, result.entry) == ("no_match", None), wording
+        assert result.reason == f"known unanswerable: {OFF_ARTICLE}"
+    # another question about the same thing is still answered
+    assert engine.ask(BASES_ZH).status == "answered"
+    # it survives a restart: the overlay is merged at load
+    assert Engine(knowledge, learned=path).ask(OFF_ARTICLE).status == "no_match"
+
+
+def test_marking_a_stored_wording_is_refused_and_changes_nothing(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    path = tmp_path / "data" / learned.FILE
+    engine = Engine(knowledge, learned=path)
+    entry = engine.ask(BASES_ZH).entry
+    with pytest.raises(KnowledgeError) as err:
+        engine.mark_unanswerable(BASES_ZH.rstrip("?") + "呢")  # a filler more: same wording
+    assert entry.id in str(err.value) and "would refuse that question" in str(err.value)
+    assert not path.exists()
+    assert engine.ask(BASES_ZH).entry.id == entry.id
+
+
+def test_an_overlay_marking_a_stored_question_is_a_problem(kb, tmp_path):
+    path = tmp_path / learned.FILE
+    path.write_text(f'learned: []\nnot_in_article:\n  - "{BASES_ZH}"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError) as err:
+        learned.merge(kb, path)
+    assert f"{learned.FILE}:3" in str(err.value) and "marked not in the article" in str(err.value)
+
+
+def test_export_moves_marked_questions_into_unanswerable_yaml(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    path = tmp_path / "data" / learned.FILE
+    Engine(knowledge, learned=path).mark_unanswerable(OFF_ARTICLE)
+    assert learned.export(knowledge, path) == (0, 1, [])
+    assert learned.read_overlay(path) == learned.Overlay([], [], [])
+    fresh = Engine(knowledge)  # knowledge/ alone now refuses it
+    assert fresh.kb.unanswerable == (OFF_ARTICLE,)
+    assert fresh.ask(OFF_ARTICLE).reason == f"known unanswerable: {OFF_ARTICLE}"
+    # exporting again adds nothing twice
+    assert learned.export(knowledge, path) == (0, 0, [])
+
+
+def test_unanswerable_yaml_problems_carry_their_line(tmp_path):
+    knowledge = copy_knowledge(tmp_path)
+    (knowledge / "unanswerable.yaml").write_text(
+        f'unanswerable:\n  - "{OFF_ARTICLE}"\n  - "{OFF_ARTICLE}"\n  - "{BASES_ZH}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(knowledge)
+    text = str(err.value)
+    assert "unanswerable.yaml:3" in text and "listed twice" in text
+    assert "unanswerable.yaml:4" in text and "is a question of entry" in text

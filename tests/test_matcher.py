@@ -286,3 +286,36 @@ def test_off_topic_questions_get_no_buttons(engine, question) -> None:
 @pytest.mark.parametrize("question", ["在吗？", "晚上好"])
 def test_greetings_are_recognised_after_normalisation(engine, question) -> None:
     assert engine.ask(question).smalltalk == "greeting"
+
+
+def test_a_broad_bare_topic_gets_buttons_not_a_random_entry(engine, kb) -> None:
+    result = engine.ask("党史学习教育")  # the article's whole subject: many entries
+    assert (result.status, result.entry, result.reason) == ("ambiguous", None, "bare topic")
+    assert 1 <= len(result.suggestions) <= 3
+    # the same wording stored as a question of one entry is that entry's
+    stored = next(q for e in kb.entries for q in e.questions["zh"] if len(q) <= 5 and "?" not in q)
+    assert engine.ask(stored).status == "answered"
+    # a topic that is one entry's is answered; so is a topic with what it asks for
+    assert engine.ask("项雪龙 职务").status == "answered"
+    # with no lead required, no bare topic is broad: the threshold decides
+    wide = Engine.over(kb, dataclasses.replace(MatchConfig(), bare_topic_gap=0.0))
+    assert wide.ask("党史学习教育").status == "answered"
+
+
+def test_two_questions_in_one_message_get_both_answers_each_cited(engine) -> None:
+    bases = engine.ask("连云港有多少个爱国主义教育基地?").entry
+    satisfaction = engine.ask("12345热线的满意率是多少?").entry
+    result = engine.ask("连云港有多少个爱国主义教育基地？12345热线的满意率是多少？")
+    assert (result.status, result.reason) == ("answered", "two facts")
+    assert result.entry.id == bases.id
+    assert [r.entry.id for r in result.also] == [satisfaction.id]
+    assert result.entry.citation != result.also[0].entry.citation
+
+
+def test_a_second_question_that_leaves_out_its_subject_is_not_answered_alone(engine) -> None:
+    # "主题是啥" alone is a question about the article's own theme; here it is the
+    # lecture's: the message gets the lecture's entry, not a second, wrong answer
+    lecture = engine.ask("赣榆那个宣讲会哪天开的").entry
+    result = engine.ask("赣榆那个宣讲会哪天开的，主题是啥")
+    assert result.entry.id == lecture.id and result.also == ()
+    assert engine.ask("主题是啥").entry.id != lecture.id

@@ -112,4 +112,31 @@ def test_chinese_numerals_of_any_size_become_digits() -> None:
         1001,
     ]
     assert cn_number("一二") is None and cn_number("十百") is None
+    assert cn_number("两百多") is None  # not a numeral: no error either
+    assert normalize("两千人") == "2000 人"
     assert normalize("千里送学") == "千里送学"  # not a count
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("organised", "organized", "organising", "organizing"),
+        ("organisation", "organization"),
+        ("used", "uses", "use"),
+        ("studies", "studied", "study"),
+        ("centres", "centre", "centers", "center"),
+        ("activities", "activity"),
+        ("bases", "base", "based"),
+    ],
+)
+def test_english_forms_and_spellings_stem_alike(words: tuple[str, ...]) -> None:
+    from bot.normalize import stem
+
+    assert len({stem(w) for w in words}) == 1, {w: stem(w) for w in words}
+
+
+def test_words_that_only_look_inflected_keep_their_stem() -> None:
+    from bot.normalize import stem
+
+    assert stem("series") == "series" and stem("news") == "news"
+    assert stem("need") != stem("ne") and stem("needs") == stem("need")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine import prepare
 from bot.normalize import normalize, strip_fillers
 from bot.question_kinds import (
     answer_kinds,
@@ -16,8 +17,10 @@ from bot.question_kinds import (
     asks_mention,
     bare_numbers,
     enumeration_asked,
+    is_bare_topic,
     lists_items,
     mentioned_content,
+    split_two,
     states_doer,
     states_unit,
 )
@@ -183,3 +186,49 @@ def test_who_did_it_needs_an_answer_naming_the_doer() -> None:
     assert not states_doer("The opening ceremony was held on April 9.", hosted)  # passive
     assert states_doer("The city held the opening ceremony on April 9.", hosted)
     assert asked_deed(norm("项雪龙是谁")) is None  # who someone is, not who did something
+
+
+@pytest.mark.parametrize(
+    ("question", "bare"),
+    [
+        ("党史学习教育", True),
+        ("开山岛", True),
+        ("red culture", True),
+        ("volunteers", True),
+        ("开山岛是什么", False),  # a question word
+        ("介绍一下开山岛", False),  # a request
+        ("开山岛?", False),
+        ("项雪龙 职务", False),  # asks for an attribute
+        ("12345热线满意率", False),
+        ("宣讲活动场数", False),
+        ("title of the article", False),
+        ("What is red culture", False),
+        ("连云港开展党史学习教育的同时还建设了哪些红色地标", False),  # long, and asks
+    ],
+)
+def test_bare_topics_ask_nothing_in_particular(question: str, bare: bool) -> None:
+    query = prepare(question)
+    assert is_bare_topic(query.text, query.norm, query.lang) is bare
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "parts"),
+    [
+        ("有多少个宣讲分团，一共讲了多少场？", "zh", ("有多少个宣讲分团", "一共讲了多少场")),
+        (
+            "灌云县的竞赛叫啥？全市的实践活动又叫啥？",
+            "zh",
+            ("灌云县的竞赛叫啥", "全市的实践活动又叫啥"),
+        ),
+        (
+            "Who wrote it, and where was it published?",
+            "en",
+            ("Who wrote it", "where was it published"),
+        ),
+        ("港城爱国教育基地和革命遗址各有多少", "zh", None),  # one question about two things
+        ("在连云港，志愿者有多少", "zh", None),  # the first part asks nothing
+        ("When and where did the ceremony take place?", "en", None),  # "When" names nothing
+    ],
+)
+def test_a_message_asking_two_things_is_split_where_both_sides_ask(question, lang, parts) -> None:
+    assert split_two(question, lang) == parts

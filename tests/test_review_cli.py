@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from e2e_support import copy_knowledge, shared_engine
 
 from bot import learned
@@ -68,8 +69,17 @@ def test_list_add_refuse_skip_and_export(tmp_path, monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out)["entry_id"] == entry.id
     # export: into knowledge/qa, the overlay emptied
     assert main(["review", "--export"]) == 0
-    assert "1 learned variant" in capsys.readouterr().out
-    assert load_knowledge(knowledge).entry(entry.id).questions["zh"][-1] == NEW_VARIANT
+    assert "1 learned variant(s) and 1 question(s) not in the article" in capsys.readouterr().out
+    exported = load_knowledge(knowledge)
+    assert exported.entry(entry.id).questions["zh"][-1] == NEW_VARIANT
+    assert exported.unanswerable == (down["question"],)
+    # eval checks that the known unanswerable questions are refused
+    assert main(["eval", "--quiet", "--known-unanswerable"]) == 0
+    assert "unanswerable refused:          1/1" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval"])
+    assert exit_.value.code == 2
+    assert "needs question files or --known-unanswerable" in capsys.readouterr().err
     assert learned.read(overlay) == ([], [])
     with FeedbackStore(data / "feedback.sqlite3") as store:
         assert store.counts_sync()["not_in_article"] == 1

@@ -105,7 +105,7 @@ async def test_set_webhook_registers_url_and_secret(hook):
     params = registered[0].params
     assert params["url"] == url
     assert params["secret_token"] == SECRET
-    assert sorted(params["allowed_updates"]) == ["callback_query", "message"]
+    assert sorted(params["allowed_updates"]) == ["callback_query", "inline_query", "message"]
     assert not api.find("getUpdates")  # no polling in webhook mode
 
 

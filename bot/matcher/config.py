@@ -84,6 +84,11 @@ class MatchConfig:
     clear_lead_gap: float = 8.0  # ...at least this much over entries quoting another sentence
     oov_penalty: float = 0.5  # score factor per unknown noun in the question (verbs: ^0.6)
     max_suggestions: int = 3
+    # a bare topic ("党史学习教育") is answered only when its best entry leads the runner-up by
+    # this much (the topic is one entry's); else the reader gets the entries as buttons
+    bare_topic_gap: float = 15.0
+    # a question this close (rapidfuzz ratio) to one reviewed as not in the article is refused
+    known_unanswerable_ratio: float = 90.0
     weights: Weights = field(default_factory=Weights)
 
     @classmethod

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from bot.matcher.config import MatchConfig
 from bot.model import Entry, Lang, MatchResult, Suggestion
 
+EXACT = 99.5  # a stored question, as typed: answered even when it is a bare topic
+
 
 @dataclass(slots=True)
 class Candidate:
@@ -33,8 +35,10 @@ def decide(
     unknown: list[tuple[str, str]],
     mention: bool,
     cfg: MatchConfig,
+    bare: bool = False,
 ) -> MatchResult:
-    """The result for ``candidates`` (best first, at least one)."""
+    """The result for ``candidates`` (best first, at least one); ``bare``: the question
+    is only a topic (``question_kinds.is_bare_topic``)."""
     top = candidates[0]
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
     gap = top.score - runner_up
@@ -65,7 +69,8 @@ def decide(
         and top.score >= cfg.clear_lead_threshold
         and top.score - other >= cfg.clear_lead_gap
     )
-    if mention or confident or clear_lead:
+    broad = bare and top.score < EXACT and gap < cfg.bare_topic_gap
+    if (mention or confident or clear_lead) and not broad:
         entry = entries[top.entry]
         return MatchResult(question, "answered", lang, entry, score, extra=extra, reason="answered")
     if unknown:
@@ -91,6 +96,7 @@ def decide(
         )
     if suggestions:
         why = "close call" if top.score >= cfg.answer_threshold else "low score"
+        why = "bare topic" if broad else why
         return MatchResult(
             question,
             "ambiguous",

@@ -23,7 +23,7 @@ from bot.matcher.index import Hit, LangIndex, Terms, term_kind
 from bot.matcher.unknown import UnknownWords
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, MatchResult
 from bot.normalize import normalize, synonyms, to_simplified
-from bot.question_kinds import asks_mention, bare_numbers, mentioned_content
+from bot.question_kinds import asks_mention, bare_numbers, is_bare_topic, mentioned_content
 
 Scorer = Callable[[str, str], float]  # rapidfuzz-style: two strings -> 0..100
 
@@ -136,7 +136,10 @@ class Matcher:
             found = [c for c in candidates if says(c.entry)]
             candidates = found + [c for c in candidates if c not in found]
             mention = bool(found)
-        return decide(query.question, lang, self.entries, candidates, unknown, mention, self.config)
+        bare = is_bare_topic(query.text, norm, lang)
+        return decide(
+            query.question, lang, self.entries, candidates, unknown, mention, self.config, bare
+        )
 
     def candidates(self, norm: str, lang: Lang, qweight: dict[str, float]) -> list[Candidate]:
         """The best-scoring entries for a question, strongest first, guards applied."""

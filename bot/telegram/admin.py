@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -197,12 +198,20 @@ async def on_reload(update: Update, context: Context) -> None:
     checks = context.bot_data.checks
     follows = checks is not None and summary.version != summary.previous_version
     await respond(update, context, Reply(render.to_messages(reload_blocks(summary, lang, follows))))
-    if follows and checks is not None:
+    if follows:
+        check_in_background(update, context, lang)
 
-        async def report(result: CheckReport) -> None:
-            await respond(update, context, Reply(report_messages(result, lang)))
 
-        checks.start(report)
+def check_in_background(update: Update, context: Context, lang: Lang) -> None:
+    """Start the full self-check of the live base; its report goes to this chat."""
+    checks = context.bot_data.checks
+    if checks is None:
+        return
+
+    async def report(result: CheckReport) -> None:
+        await respond(update, context, Reply(report_messages(result, lang)))
+
+    checks.start(report)
 
 
 def reload_blocks(summary: ReloadSummary, lang: Lang, follows: bool) -> list[Block]:
@@ -314,9 +323,25 @@ async def learn(engine: Engine, item: ReviewItem, app: App | None = None) -> Rel
     """Write the item's question into the overlay as a variant of its entry, then reload
     (:func:`reload_knowledge`); if the reload refuses or fails, undo the overlay change
     and raise (``KnowledgeError``: the problems say why)."""
+    return await _change_overlay(
+        engine, lambda: engine.add_variant(item.question, item.entry_id), app
+    )
+
+
+async def mark_unanswerable(
+    engine: Engine, item: ReviewItem, app: App | None = None
+) -> ReloadSummary:
+    """Write the item's question into the overlay as not in the article, then reload, as
+    :func:`learn` does."""
+    return await _change_overlay(engine, lambda: engine.add_unanswerable(item.question), app)
+
+
+async def _change_overlay(
+    engine: Engine, change: Callable[[], bytes | None], app: App | None
+) -> ReloadSummary:
     assert engine.learned is not None
     async with _learning:
-        before = engine.add_variant(item.question, item.entry_id)
+        before = change()
         try:
             return await reload_knowledge(engine, app)
         except BaseException:
@@ -399,31 +424,27 @@ async def on_review_button(update: Update, context: Context) -> None:
         await _show(update, context, review_reply(await _next(feedback), engine, lang))
         return
     await ack(query)
+    version = engine.kb.version
     if action == "added":
         header = await _add(item, engine, context, lang)
+    elif action == "not_in_article":
+        header = await _mark_unanswerable(item, engine, context, lang)
     else:
         await feedback.mark_reviewed(item.id, action)
-        key = "review_skipped" if action == "skipped" else "review_marked_not_in_article"
-        header = t(key, lang, question=item.question)
+        header = t("review_skipped", lang, question=item.question)
     await _show(update, context, review_reply(await _next(feedback), engine, lang, header))
+    if engine.kb.version != version:  # reloaded: the full self-check follows, as after /reload
+        check_in_background(update, context, lang)
 
 
 async def _add(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -> str:
     """Add the item's question to its entry; what the admin is told (HTML). A refused add
     leaves the item in the queue."""
-    feedback = context.bot_data.feedback
-    assert feedback is not None
-    if item.kind not in ("tap", "up") or engine.learned is None:
+    if item.kind not in ("tap", "up"):
         return t("review_unavailable", lang)
-    try:
-        summary = await learn(engine, item, context.application)
-    except KnowledgeError as exc:
-        log.info("review: adding a variant to %s refused (%d problems)", item.entry_id, exc.total)
-        lines = [f"• {render.esc(p.message)}" for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
-        return "\n".join([t("review_refused", lang, question=item.question), *lines])
-    except ReloadAbandoned as exc:
-        return reload_abandoned_html(exc, engine.kb.version, lang)
-    await feedback.mark_reviewed(item.id, "added")
+    summary = await _reviewed(item, "added", learn, engine, context, lang)
+    if isinstance(summary, str):
+        return summary
     return t(
         "review_added",
         lang,
@@ -432,3 +453,41 @@ async def _add(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -
         version=summary.version,
         previous=summary.previous_version,
     )
+
+
+async def _mark_unanswerable(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -> str:
+    """Record the item's question as not in the article (refused from then on); what the
+    admin is told (HTML). A refused mark leaves the item in the queue."""
+    done = await _reviewed(item, "not_in_article", mark_unanswerable, engine, context, lang)
+    if isinstance(done, str):
+        return done
+    return t("review_marked_not_in_article", lang, question=item.question)
+
+
+async def _reviewed(
+    item: ReviewItem,
+    action: str,
+    change: Callable[[Engine, ReviewItem, App | None], Any],
+    engine: Engine,
+    context: Context,
+    lang: Lang,
+) -> ReloadSummary | str:
+    """Apply ``change`` (:func:`learn` or :func:`mark_unanswerable`) and mark the item
+    reviewed: the reload's summary, or what to tell the admin (HTML) when it was refused."""
+    feedback = context.bot_data.feedback
+    assert feedback is not None
+    if engine.learned is None:
+        return t("review_unavailable", lang)
+    try:
+        summary: ReloadSummary = await change(engine, item, context.application)
+    except KnowledgeError as exc:
+        log.info(
+            "review: %s of an item of %s refused (%d problems)", action, item.entry_id, exc.total
+        )
+        lines = [f"• {render.esc(p.message)}" for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+        key = "review_refused" if action == "added" else "review_mark_refused"
+        return "\n".join([t(key, lang, question=item.question), *lines])
+    except ReloadAbandoned as exc:
+        return reload_abandoned_html(exc, engine.kb.version, lang)
+    await feedback.mark_reviewed(item.id, action)
+    return summary

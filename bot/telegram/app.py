@@ -30,6 +30,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -42,7 +43,7 @@ from bot.inbox import Inbox
 from bot.prefs import PrefsStore
 from bot.settings import Settings
 from bot.stats import StatsStore
-from bot.telegram import admin, callbacks, handlers, language
+from bot.telegram import admin, callbacks, handlers, language, sharing
 from bot.telegram.access import ADMIN_COMMANDS, admin_filter
 from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
@@ -59,6 +60,7 @@ DONE_GROUP = 900  # handler group of mark_done: after every handler that answers
 CONCURRENT_UPDATES = 8  # a slow handler does not hold up the others; more only adds HTTP pool churn
 FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
 BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
+INLINE_LIMIT = 20  # inline queries per FLOOD_WINDOW per user (one comes as the reader types)
 
 PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "language", "help")
 GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "language", "help")
@@ -147,6 +149,7 @@ def build_application(
     data.button_flood = (
         button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
     )
+    data.inline_flood = FloodGuard(INLINE_LIMIT, FLOOD_WINDOW)
     if engine.cache is not None:  # full self-checks after reloads (and start-up: runner)
         data.checks = BackgroundCheck(engine, partial(tell_admins, app.bot, settings.admin_ids))
     add_handlers(app)
@@ -164,6 +167,10 @@ def add_handlers(app: App) -> None:
         "ask": handlers.on_ask,
         "language": language.on_language,
     }
+    # /start <payload>: a shared answer's link (bot.telegram.sharing); plain /start below
+    app.add_handler(
+        CommandHandler("start", sharing.on_shared_start, filters=NEW & CHATS, has_args=True)
+    )
     for name, callback in command.items():
         # CommandHandler accepts /name and /name@ThisBot, and ignores /name@OtherBot.
         app.add_handler(CommandHandler(name, callback, filters=NEW & CHATS))
@@ -197,6 +204,7 @@ def add_handlers(app: App) -> None:
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
+    app.add_handler(InlineQueryHandler(sharing.on_inline_query))  # @thebot 问题 in any chat
     app.add_handler(TypeHandler(Update, mark_done), group=DONE_GROUP)
     app.add_error_handler(handlers.on_error)
 

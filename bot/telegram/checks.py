@@ -91,6 +91,7 @@ async def check_live_base(engine: Engine) -> CheckReport | None:
             "bot.selfcheck",
             str(engine.directory),
             str(engine.cache.path),
+            *([str(engine.learned)] if engine.learned is not None else []),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,

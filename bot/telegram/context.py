@@ -36,6 +36,7 @@ class BotData:
     store: StatsStore = field(init=False)
     flood: FloodGuard = field(init=False)  # messages per user
     button_flood: FloodGuard = field(init=False)  # button presses per user
+    inline_flood: FloodGuard | None = None  # inline queries per user (bot.telegram.sharing)
     username: str | None = None  # the bot's @username, without the @
     checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
     inbox: Inbox | None = None  # every update, stored before it is confirmed

@@ -187,7 +187,8 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     result = engine.ask(question)
     # in the reader's language and script (their /language choice, else the question's)
     reader = question_reader(update, context, question, result.lang)
-    reply = localize.localize(render.result_reply(result, engine.kb, reader.lang), reader)
+    reply = render.result_reply(result, engine.kb, reader.lang, username=context.bot.username)
+    reply = localize.localize(reply, reader)
     user = update.effective_user
     log.debug(
         "question user=%s chat=%s status=%s entry=%s score=%.1f reason=%s",
@@ -383,7 +384,8 @@ async def on_entry_button(update: Update, context: Context) -> None:
         return
     await ack(query)
     message = query.message
-    reply = localize.localize(render.answer_reply(entry, kb, reader.lang), reader)
+    reply = render.answer_reply(entry, kb, reader.lang, username=context.bot.username)
+    reply = localize.localize(reply, reader)
     if message is None:  # no message to reply to: answer in a private chat
         await send(context, query.from_user.id, reply)
         return
@@ -437,14 +439,15 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     """👍/👎 under an answer (``f:``/``fi:``): a short thank-you notice on the button (never
     a message in the chat), "the question means / does not mean this entry" recorded when
     the question that message answered is known, and the row removed so that a reader
-    cannot vote twice. A stale press (the row is gone already) gets the notice only."""
+    cannot vote twice (the share link stays). A stale press (the row is gone already) gets
+    the notice only."""
     query, cb, reader = _pressed(update, context, "feedback")
     if cb is None:
         await _stale(query, reader)
         return
     await ack(query, localize.text(plain("feedback_thanks", reader.lang), reader))
     message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
+    if not isinstance(message, Message) or not render.has_callback_buttons(message.reply_markup):
         return  # stale: the row was removed already
     feedback = context.bot_data.feedback
     if feedback is not None:  # taken: of two quick presses, only the first is recorded
@@ -453,7 +456,7 @@ async def on_feedback_button(update: Update, context: Context) -> None:
         if question and entry is not None:
             await feedback.record(question, entry.id, "up" if cb.vote == "+" else "down")
     with contextlib.suppress(TelegramError):  # too old to edit, or edited already
-        await query.edit_message_reply_markup(reply_markup=None)
+        await query.edit_message_reply_markup(reply_markup=render.link_rows(message.reply_markup))
 
 
 @guarded

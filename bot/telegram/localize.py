@@ -90,10 +90,14 @@ def _resplit(messages: list[str], label: str) -> list[str]:
 
 
 def _button(button: InlineKeyboardButton, reader: ReaderLang) -> InlineKeyboardButton:
+    """The button with its label converted and, for callback data in Chinese, the data
+    marked traditional; anything else it carries (a URL...) is kept."""
+    fields = button.to_dict()
+    fields["text"] = text(button.text, reader)
     data = button.callback_data
     if isinstance(data, str) and data.endswith(":zh"):
-        data = data.removesuffix("zh") + callbacks.TRADITIONAL
-    return InlineKeyboardButton(text(button.text, reader), callback_data=data)
+        fields["callback_data"] = data.removesuffix("zh") + callbacks.TRADITIONAL
+    return InlineKeyboardButton.de_json(fields, None)
 
 
 def keyboard(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import answer_view
+from bot import answer_view, share
 from bot.answer_view import AnswerView
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
 from bot.telegram import callbacks
@@ -193,8 +193,10 @@ def answer_blocks(view: AnswerView) -> list[Block]:
     return [line(view.answer or ""), line(""), *source_blocks(view)]
 
 
-def answer_reply(entry: Entry, kb: KnowledgeBase, lang: Lang) -> Reply:
-    return view_reply(answer_view.entry_view(entry, kb, lang), kb)
+def answer_reply(
+    entry: Entry, kb: KnowledgeBase, lang: Lang, *, username: str | None = None
+) -> Reply:
+    return view_reply(answer_view.entry_view(entry, kb, lang), kb, username=username)
 
 
 def choice_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup | None:
@@ -226,24 +228,59 @@ def feedback_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMark
     return InlineKeyboardMarkup([row])
 
 
+def share_button(entry_id: str, lang: Lang, username: str) -> InlineKeyboardButton:
+    """A URL button with the deep link that shows ``entry_id``'s answer (``bot.share``)."""
+    url = share.deep_link(username, share.encode(entry_id, lang))
+    return InlineKeyboardButton(plain("share_button", lang), url=url)
+
+
+def link_rows(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """``markup`` without its callback buttons (what stays once 👍/👎 was pressed: the
+    share link), or ``None`` if nothing is left."""
+    rows = [
+        [b for b in row if b.callback_data is None]
+        for row in (markup.inline_keyboard if markup else ())
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def has_callback_buttons(markup: InlineKeyboardMarkup | None) -> bool:
+    return markup is not None and any(
+        b.callback_data is not None for row in markup.inline_keyboard for b in row
+    )
+
+
 # the reader texts of bot.answer_view under their Telegram names (with the /topics hints)
 _TEXT_KEYS = {"no_answer": "no_match", "no_answer_related": "no_match_related"}
 
 
-def view_reply(view: AnswerView, kb: KnowledgeBase) -> Reply:
-    """The view as Telegram messages: the answer with its source and a row of 👍 / 👎, or
-    the view's reader text (with Telegram's hints) and the entries it offers as buttons."""
+def view_reply(view: AnswerView, kb: KnowledgeBase, *, username: str | None = None) -> Reply:
+    """The view as Telegram messages: the answer with its source and a row of 👍 / 👎 (and,
+    given the bot's ``username``, a share link below them), or the view's reader text (with
+    Telegram's hints) and the entries it offers as buttons."""
     if view.kind == "answer":
-        return Reply(to_messages(answer_blocks(view)), feedback_keyboard(view, kb))
+        markup = feedback_keyboard(view, kb)
+        if markup is not None and username and view.entry_id:
+            share_row = (share_button(view.entry_id, view.lang, username),)
+            markup = InlineKeyboardMarkup((*markup.inline_keyboard, share_row))
+        return Reply(to_messages(answer_blocks(view)), markup)
     markup = choice_keyboard(view, kb) if view.kind in ("choose", "not_found") else None
     key = view.message_key if markup is not None or view.kind != "not_found" else "no_answer"
     values = view.message_values if key == view.message_key else {}
     return Reply([t(_TEXT_KEYS.get(key, key), view.lang, **values)], markup)
 
 
-def result_reply(result: MatchResult, kb: KnowledgeBase, lang: Lang | None = None) -> Reply:
-    """What to answer a question with, in ``lang`` (default: the question's language)."""
-    return view_reply(answer_view.build(result, kb, lang), kb)
+def result_reply(
+    result: MatchResult,
+    kb: KnowledgeBase,
+    lang: Lang | None = None,
+    *,
+    username: str | None = None,
+) -> Reply:
+    """What to answer a question with, in ``lang`` (default: the question's language); an
+    answer carries a share link when the bot's ``username`` is given."""
+    return view_reply(answer_view.build(result, kb, lang), kb, username=username)
 
 
 # ---------------------------------------------------------------------------- browsing

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the engine and the Telegram layer are imported once setting
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # all the bot reacts to
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]  # all it reacts to
 SELF_CHECK_FILE = "selfcheck.json"  # in CITEBOT_DATA_DIR: full self-checks by version
 
 

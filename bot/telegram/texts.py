@@ -221,6 +221,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "language_auto_button": {"zh": "自动", "en": "Automatic"},
     "language_saved": {"zh": "已保存", "en": "Saved"},
+    # sharing (bot.telegram.sharing): the share button, a stale shared link, inline mode
+    "share_button": {"zh": "↗ 分享这个回答", "en": "↗ Share this answer"},
+    "share_stale": {
+        "zh": "抱歉,这个分享链接指向的内容已不在知识库里了(可能已更新)。"
+        "请直接提问,或在下面按章节浏览文章(/topics)。",
+        "en": "Sorry, what this shared link pointed to is no longer in the knowledge base "
+        "(it may have changed). Ask your question, or browse the article by section below "
+        "(/topics).",
+    },
+    "inline_no_answer": _reader("no_answer"),
+    "inline_asked": {"zh": "问:{question}", "en": "Q: {question}"},
     "error": {
         "zh": "抱歉,出了点问题,请稍后再试。",
         "en": "Sorry, something went wrong. Please try again later.",
@@ -251,9 +262,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "❌ 没有加入「{question}」,知识库没有改变:",
         "en": "❌ “{question}” was not added; nothing changed:",
     },
+    "review_mark_refused": {
+        "zh": "❌ 没有把「{question}」记为文章里没有的问题,知识库没有改变:",
+        "en": "❌ “{question}” was not marked as not in the article; nothing changed:",
+    },
     "review_marked_not_in_article": {
-        "zh": "已记为文章里没有的问题:「{question}」",
-        "en": "Recorded as not in the article: “{question}”",
+        "zh": "已记为文章里没有的问题:「{question}」。以后同样的问法会得到“文章没有提到”的回答。",
+        "en": "Recorded as not in the article: “{question}”. The bot now refuses this wording.",
     },
     "review_skipped": {"zh": "已跳过。", "en": "Skipped."},
     "review_gone": {"zh": "这一条已经审核过了。", "en": "That item was reviewed already."},
