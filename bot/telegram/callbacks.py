@@ -20,7 +20,8 @@ traditional reader; optional when parsing):
   (``zh-hans``, ``zh-hant``, ``en``) or ``auto`` (forget the choice).
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
-(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
+(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``,
+``REVIEW_PATTERN``, ``LANGUAGE_PATTERN``); data
 matching none of them goes to a fallback handler. Data that is malformed or points at
 nothing parses/resolves to ``None``: the handler then shows a polite notice. Data comes
 from users and is never trusted. These formats are what buttons already in readers' chats
