@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import support
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult, Status
 
 Kind = Literal["answer", "smalltalk", "choose", "not_found"]
@@ -45,6 +46,9 @@ READER_TEXTS: dict[str, dict[Lang, str]] = {
     "source_label": {"zh": "出处", "en": "Source"},
     "paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},
     "heading": {"zh": "小标题", "en": "section heading"},
+    "byline": {"zh": "署名", "en": "byline"},
+    "original": {"zh": "原文:", "en": "Original (Chinese):"},
+    "source_link": {"zh": "原文链接", "en": "Read the article"},
 }
 SMALLTALK_KINDS = ("greeting", "thanks")
 
@@ -75,8 +79,17 @@ class Source:
     title: str  # the article's title in the reader's language
     section_title: str  # in the reader's language; "" if the section is unknown
     paragraph_id: str
-    paragraph_label: str  # 第2段 / paragraph 2 / 小标题
-    quote: str  # verbatim from the article
+    paragraph_label: str  # 第2段 / paragraph 2 / 小标题 / 署名
+    quote: str  # verbatim from the article (what ``ask --json`` cites)
+    shown: str = ""  # what readers see: the quote, or the article's clean byline
+    support: tuple[tuple[int, int], ...] = ()  # [start, end) spans of ``shown`` to bold
+    original: bool = False  # ``shown`` is the Chinese original under an English answer
+    source_url: str = ""  # the article's web address, or ""
+
+    @property
+    def pieces(self) -> list[tuple[str, bool]]:
+        """``shown`` as ``(text, bold)`` pieces (the support in bold)."""
+        return support.split(self.shown, self.support)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +137,30 @@ class AnswerView:
 
 
 def source_of(entry: Entry, kb: KnowledgeBase, lang: Lang) -> Source:
+    """The source of ``entry``'s answer. An entry citing the byline (``cite.byline``) shows
+    the article's clean byline in ``lang``; any other shows its verbatim quote, labelled as
+    the Chinese original under an English answer. The part of it that supports the answer
+    is marked for bold (``bot.support``)."""
     article = kb.article
     section = article.section(entry.section_id)
+    cite = entry.citation
+    byline = article.byline_in(lang) if cite.byline else ""
+    shown = byline or cite.quote
+    parts = None if byline else cite.support
     return Source(
         article_id=article.id,
         article_title=article.title,
         title=article.title_en if lang == "en" else article.title,
         section_title=section.title_in(lang) if section else "",
-        paragraph_id=entry.citation.paragraph,
-        paragraph_label=paragraph_label(kb, entry.citation.paragraph, lang),
-        quote=entry.citation.quote,
+        paragraph_id=cite.paragraph,
+        paragraph_label=(
+            reader_text("byline", lang) if byline else paragraph_label(kb, cite.paragraph, lang)
+        ),
+        quote=cite.quote,
+        shown=shown,
+        support=support.support_spans(shown, parts, answer_in(entry, lang if byline else "zh")),
+        original=lang == "en" and not byline,
+        source_url=article.source_url,
     )
 
 

@@ -13,7 +13,7 @@ from bot.answer_view import AnswerView, Source, build, reader_text
 from bot.model import KnowledgeBase, MatchResult
 
 
-def _citation(src: Source | None) -> dict[str, str] | None:
+def _citation(src: Source | None) -> dict[str, str | None] | None:
     if src is None:
         return None
     return {
@@ -22,6 +22,10 @@ def _citation(src: Source | None) -> dict[str, str] | None:
         "section": src.section_title,
         "paragraph": src.paragraph_id,
         "quote": src.quote,
+        # compatible additions after 0.2.0: the article's web address, and the clean byline
+        # readers are shown instead of the quote when the entry cites it
+        "source_url": src.source_url or None,
+        "byline": src.shown if src.shown != src.quote else None,
     }
 
 
@@ -58,7 +62,7 @@ def view_text(view: AnswerView) -> str:
         text = (
             f"{view.answer}\n"
             f"  — {reader_text('source_label', lang)}: {src.title} · {where}\n"
-            f"    {open_q}{src.quote}{close_q}"
+            f"    {open_q}{src.shown}{close_q}"
         )
         return "\n\n".join([text, *(view_text(a) for a in view.also)])
     if view.kind == "choose" and len(view.suggestions) == 1:

@@ -1,4 +1,5 @@
-"""The ``citebot`` command line: ``run``, ``ask``, ``check``, ``eval`` and ``review``."""
+"""The ``citebot`` command line: ``run``, ``ask``, ``check``, ``eval``, ``review`` and
+``health``."""
 
 from __future__ import annotations
 
@@ -291,6 +292,39 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 if the running bot's heartbeat (``CITEBOT_DATA_DIR/heartbeat.json``) is fresh,
+    1 otherwise (Docker's HEALTHCHECK contract: 0 healthy, 1 unhealthy); one line either way.
+    Reads no token and loads no knowledge: it is cheap enough to run every few seconds."""
+    from bot import heartbeat
+    from bot.paths import default_data_dir
+
+    try:
+        max_age = args.max_age
+        if max_age is None:
+            max_age = heartbeat.MAX_AGE_INTERVALS * heartbeat.interval_from_env(os.environ)
+    except ValueError as exc:
+        print(f"citebot: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    data_dir = Path(os.environ.get("CITEBOT_DATA_DIR") or default_data_dir())
+    healthy, why = heartbeat.verdict(data_dir / heartbeat.FILE, max_age)
+    if healthy:
+        print(f"citebot: healthy: {why}")
+        return 0
+    print(f"citebot: unhealthy: {why}", file=sys.stderr)
+    return 1
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 @contextlib.contextmanager
 def _not_importable(module: str) -> Iterator[None]:
     """While inside, importing ``module`` fails (as if it were not installed), unless it
@@ -392,6 +426,21 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("--limit", type=int, default=50, help="list at most this many (50)")
     rv.add_argument("--knowledge", metavar="DIR", help="knowledge directory")
     rv.set_defaults(func=cmd_review)
+
+    health = sub.add_parser(
+        "health",
+        help="exit 0 if the running bot's heartbeat is fresh, 1 if not (for HEALTHCHECK)",
+        description="Reads CITEBOT_DATA_DIR/heartbeat.json, which `citebot run` rewrites every "
+        "CITEBOT_HEARTBEAT_INTERVAL seconds (30) while it serves. Exit 0 if it is at most "
+        "--max-age seconds old, 1 otherwise; one line says why.",
+    )
+    health.add_argument(
+        "--max-age",
+        type=_seconds,
+        metavar="SECONDS",
+        help="oldest acceptable heartbeat (default: 4 heartbeat intervals, 120 s)",
+    )
+    health.set_defaults(func=cmd_health)
     return parser
 
 

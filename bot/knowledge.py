@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.model import LANGS, Article, Citation, Entry, KnowledgeBase, Paragraph, Section
 from bot.normalize import stem, to_simplified
@@ -89,13 +90,14 @@ _ARTICLE_REQUIRED = (
     "source",
     "sections",
 )
-_ARTICLE_OPTIONAL = ("poster", "comments")
+_ARTICLE_OPTIONAL = ("poster", "comments", "source_url", "byline", "byline_en")
 _SECTION_FIELDS = ("id", "title", "title_en", "paragraphs")
 _PARAGRAPH_FIELDS = ("id", "text")
 _QA_FILE_FIELDS = ("entries",)
 _ENTRY_REQUIRED = ("id", "questions", "answer", "cite")
 _ENTRY_OPTIONAL = ("note",)
 _CITE_FIELDS = ("paragraph", "quote")
+_CITE_OPTIONAL = ("support", "byline")
 _NOT_COVERED_FIELDS = ("paragraph", "sentence", "reason")
 
 
@@ -457,6 +459,39 @@ def _source_path(c: _Checker, doc: dict) -> str | None:
     return rel.as_posix()
 
 
+def _source_url(c: _Checker, doc: dict) -> str:
+    """The optional ``source_url``: an absolute http(s) address, or "" after a problem."""
+    if "source_url" not in doc:
+        return ""
+    line = _key_line(doc, "source_url", None)
+    url = c.text(doc["source_url"], "source_url", line)
+    if url is None:
+        return ""
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or ch in '<>"' for ch in url.strip())
+    ):
+        c.add(line, f"source_url {url!r} must be a web address starting with http:// or https://")
+        return ""
+    return url.strip()
+
+
+def _one_line(c: _Checker, doc: dict, key: str) -> str:
+    """An optional one-line text field, or ""."""
+    if key not in doc:
+        return ""
+    line = _key_line(doc, key, None)
+    text = c.text(doc[key], key, line)
+    if text is None:
+        return ""
+    if "\n" in text.strip():
+        c.add(line, f"{key} must be one line")
+        return ""
+    return text.strip()
+
+
 def _load_article(
     reader: _Reader, problems: _Problems
 ) -> tuple[Article | None, dict[str, Paragraph]]:
@@ -484,6 +519,10 @@ def _load_article(
             f"authors_en has {len(authors_en)} names but authors has {len(authors)}",
         )
     date = _date(c, doc)
+    source_url = _source_url(c, doc)
+    byline = {key: _one_line(c, doc, key) for key in ("byline", "byline_en")}
+    if byline["byline_en"] and not byline["byline"]:
+        c.add(_key_line(doc, "byline_en", None), "byline_en needs a (Chinese) byline too")
     views = _count(c, doc, "views")
     _count(c, doc, "comments")
     source = _source_path(c, doc)
@@ -511,6 +550,9 @@ def _load_article(
         views=views,
         sections=sections,
         raw_text=raw_text,
+        source_url=source_url,
+        byline=byline["byline"],
+        byline_en=byline["byline_en"],
     )
     return article, paragraphs
 
@@ -774,13 +816,15 @@ def _cite(
     cite = c.mapping(m["cite"], "cite", c_line)
     if cite is None:
         return None, ""
-    c.fields(cite, _CITE_FIELDS, (), "cite", c_line)
+    c.fields(cite, _CITE_FIELDS, _CITE_OPTIONAL, "cite", c_line)
     pid = c.field_text(cite, "paragraph", "cite.paragraph", c_line)
     quote = c.field_text(cite, "quote", "cite.quote", c_line)
     if pid is None or quote is None:
         return None, ""
+    support = _support(c, cite, quote, c_line)
+    byline = _flag(c, cite, "byline", c_line)
     if not paragraphs:  # no usable paragraphs (already reported): cannot check more
-        return Citation(pid, quote), ""
+        return Citation(pid, quote, support, byline), ""
     para = paragraphs.get(pid)
     if para is None:
         c.add(
@@ -800,7 +844,50 @@ def _cite(
             f"e.g. {whole_sentence(para.text, quote)!r}",
         )
         return None, ""
-    return Citation(pid, quote), para.section_id
+    return Citation(pid, quote, support, byline), para.section_id
+
+
+def _support(c: _Checker, cite: dict, quote: str, line: int | None) -> tuple[str, ...] | None:
+    """``cite.support``: the part(s) of the quote to show in bold, each copied exactly from
+    it (a text or a list of texts; ``[]``: none). ``None`` when absent (found automatically)."""
+    if "support" not in cite:
+        return None
+    s_line = _key_line(cite, "support", line)
+    value = cite["support"]
+    if value == []:
+        return ()
+    items = [(value, s_line)] if isinstance(value, str) else None
+    if items is None:
+        items = c.text_list(value, "cite.support", s_line)
+    parts = []
+    for text, item_line in items:
+        if c.text(text, "cite.support", item_line) is None:
+            continue
+        if text not in quote:
+            c.add(item_line, f"cite.support {text!r} is not in the quote (copy it exactly)")
+            continue
+        parts.append(text)
+    return tuple(parts)
+
+
+def _flag(c: _Checker, mapping: dict, key: str, line: int | None) -> bool:
+    if key not in mapping:
+        return False
+    value = mapping[key]
+    if not isinstance(value, bool):
+        c.add(_key_line(mapping, key, line), f"cite.{key} must be true or false")
+        return False
+    return value
+
+
+def _check_bylines(article: Article | None, entries: list[Entry], problems: _Problems) -> None:
+    """An entry citing the byline needs the article to have one."""
+    if article is None or article.byline:
+        return
+    for entry in entries:
+        if entry.citation.byline:
+            message = "cite.byline is true but article.yaml has no byline"
+            problems.add(entry.source_file, entry.line, entry.id, message)
 
 
 _SENTENCE_END = re.compile(r"[。！？!?;；]”?")
@@ -1129,6 +1216,7 @@ def load_knowledge(
     entries: list[Entry] = []
     for rel in _qa_files(reader, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
+    _check_bylines(article, entries, problems)
     synonyms = _load_synonyms(reader, problems, article, entries)
     examples = _load_examples(reader, problems, {e.id for e in entries})
     not_covered = _load_coverage(reader, problems, paragraphs, entries)

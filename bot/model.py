@@ -49,6 +49,12 @@ class Article:
     views: int
     sections: tuple[Section, ...]
     raw_text: str = ""  # the raw scraped page, for verbatim checks
+    source_url: str = ""  # where the article is published (http/https), or ""
+    byline: str = ""  # a clean byline (authors, origin, date) to cite instead of the header
+    byline_en: str = ""
+
+    def byline_in(self, lang: Lang) -> str:
+        return (self.byline_en if lang == "en" else self.byline) or self.byline
 
     def paragraph(self, pid: str) -> Paragraph | None:
         for section in self.sections:
@@ -73,8 +79,14 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """The sentence an entry rests on. ``support`` and ``byline`` only change how it is
+    shown, so two citations of the same sentence are equal whatever they say."""
+
     paragraph: str
     quote: str
+    # verbatim parts of ``quote`` to show in bold; ``None``: found automatically; ``()``: none
+    support: tuple[str, ...] | None = field(default=None, compare=False)
+    byline: bool = field(default=False, compare=False)  # show the article's clean byline
 
 
 @dataclass(frozen=True, slots=True)

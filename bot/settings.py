@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot import heartbeat
 from bot.paths import default_data_dir, default_knowledge_dir
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
@@ -49,6 +50,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_path: str = "/telegram"
     log_level: str = "INFO"
+    heartbeat_interval: float = heartbeat.DEFAULT_INTERVAL  # seconds between two beats
 
     def __repr__(self) -> str:
         secret = "***" if self.webhook_secret else None
@@ -58,7 +60,7 @@ class Settings:
             f"api_base_url={self.api_base_url!r}, webhook_url={self.webhook_url!r}, "
             f"webhook_listen={self.webhook_listen!r}, webhook_port={self.webhook_port!r}, "
             f"webhook_secret={secret!r}, webhook_path={self.webhook_path!r}, "
-            f"log_level={self.log_level!r})"
+            f"log_level={self.log_level!r}, heartbeat_interval={self.heartbeat_interval!r})"
         )
 
     __str__ = __repr__
@@ -87,6 +89,11 @@ class Settings:
     def inbox_path(self) -> Path:
         """The SQLite database of updates received and not yet answered."""
         return self.data_dir / "inbox.sqlite3"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """The running bot's heartbeat (``bot.heartbeat``), read by ``citebot health``."""
+        return self.data_dir / heartbeat.FILE
 
     @property
     def log_level_number(self) -> int:
@@ -126,6 +133,7 @@ class Settings:
             webhook_secret=_secret(get("CITEBOT_WEBHOOK_SECRET")),
             webhook_path=_path(get("CITEBOT_WEBHOOK_PATH")),
             log_level=_log_level(get("CITEBOT_LOG_LEVEL")),
+            heartbeat_interval=_heartbeat_interval(get("CITEBOT_HEARTBEAT_INTERVAL")),
         )
 
 
@@ -215,3 +223,10 @@ def _log_level(value: str) -> str:
     if level not in LOG_LEVELS:
         raise SettingsError(f"CITEBOT_LOG_LEVEL: {value!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _heartbeat_interval(value: str) -> float:
+    try:
+        return heartbeat.parse_interval(value)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None

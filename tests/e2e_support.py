@@ -235,11 +235,20 @@ def plain(req: Request) -> str:
 
 
 def blockquotes(req: Request) -> list[str]:
-    """The contents of the ``<blockquote>`` elements of a sent HTML message (unescaped)."""
-    import html
+    """The texts of the ``<blockquote>`` elements (expandable or not) of a sent HTML
+    message, as the reader sees them (inner tags such as the bold support removed)."""
     import re
 
-    return [html.unescape(q) for q in re.findall(r"<blockquote>(.*?)</blockquote>", req.text, re.S)]
+    found = re.findall(r"<blockquote(?: expandable)?>(.*?)</blockquote>", req.text, re.S)
+    return [html_to_plain(q) for q in found]
+
+
+def bold_in_quotes(req: Request) -> list[str]:
+    """The bold runs (``<b>``) inside the blockquotes of a sent HTML message, as seen."""
+    import re
+
+    quotes = re.findall(r"<blockquote(?: expandable)?>(.*?)</blockquote>", req.text, re.S)
+    return [html_to_plain(b) for q in quotes for b in re.findall(r"<b>(.*?)</b>", q, re.S)]
 
 
 async def start_app(app: Any, *, allowed_updates: Any = None, timeout: float = 1.0) -> None:

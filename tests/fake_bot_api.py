@@ -1034,6 +1034,20 @@ class FakeBotApi:
                 )
         raise AssertionError(f"no button {button_text_or_data!r} in {sent.buttons}")
 
+    def press_on(
+        self, message: Mapping[str, Any], button_text_or_data: str, *, user_id: int = 1001
+    ) -> dict:
+        """Enqueue a press of a button of ``message`` as the chat shows it now (a stored
+        Message, e.g. ``messages[(chat, id)]`` after edits) with that text/data."""
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in (b for row in rows for b in row):
+            if button_text_or_data in (b.get("text"), b.get("callback_data")):
+                assert "callback_data" in b, f"button {b} has no callback_data"
+                return self.callback_query(
+                    b["callback_data"], message=dict(message), user_id=user_id
+                )
+        raise AssertionError(f"no button {button_text_or_data!r} in {rows}")
+
     def private_sticker(self, *, user_id: int = 1001) -> dict[str, Any]:
         return self.enqueue({"message": self.message(self.private_chat(user_id), sticker=_STICKER)})
 

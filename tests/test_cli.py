@@ -158,7 +158,12 @@ def test_ask_json_batch_from_stdin_keeps_order_and_contract(citebot, kb) -> None
         if o["status"] == "answered":
             assert isinstance(o["answer"], str) and o["answer"]
             cite = o["citation"]
-            assert list(cite) == ["article", "title", "section", "paragraph", "quote"]
+            # the original keys, in order, then the keys added since (never renamed/removed)
+            assert list(cite) == [
+                *["article", "title", "section", "paragraph", "quote"],
+                *["source_url", "byline"],
+            ]
+            assert cite["source_url"] is None  # the shipped article.yaml has no source_url
             assert cite["title"] == kb.article.title
             assert cite["quote"] in kb.article.paragraph(cite["paragraph"]).text
             assert cite["quote"] in kb.article.raw_text

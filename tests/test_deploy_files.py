@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,3 +114,116 @@ def test_systemd_unit():
     assert settings["RestartPreventExitStatus"] == "2"  # bad configuration: do not loop
     for hardening in ("NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp"):
         assert hardening in settings
+
+
+# ---------------------------------------------------------------------- lock files
+
+REQUIREMENTS = ROOT / "requirements"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def _name(name: str) -> str:
+    """PEP 503: ``PyYAML`` and ``pyyaml``, ``python_telegram_bot`` and ``python-telegram-bot``
+    are the same package."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def project_requirements() -> dict[str, list]:
+    """``{"runtime": [...], "dev": [...]}``: the ``Requirement`` objects of pyproject.toml."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = [Requirement(r) for r in project["dependencies"]]
+    dev = [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    return {"runtime": runtime, "dev": runtime + dev}
+
+
+def lock_pins(lock: str) -> dict[str, list[str]]:
+    """``name -> [version, ...]`` of a lock file (a name may be pinned once per marker),
+    checking that every pin carries a hash."""
+    text = (REQUIREMENTS / lock).read_text(encoding="utf-8")
+    pins: dict[str, list[str]] = {}
+    for block in re.split(r"\n(?=\S)", text):
+        m = _PIN.match(block)
+        if m is None:
+            assert block.startswith("#") or not block.strip(), f"{lock}: unexpected {block!r}"
+            continue
+        assert "--hash=sha256:" in block, f"{lock}: {m.group(1)} has no hash"
+        pins.setdefault(_name(m.group(1)), []).append(m.group(2))
+    return pins
+
+
+@pytest.mark.parametrize("lock, extra", [("runtime.lock", "runtime"), ("dev.lock", "dev")])
+def test_lock_files_pin_every_dependency_of_pyproject(lock: str, extra: str) -> None:
+    """A dependency added to (or re-bounded in) pyproject.toml without re-locking fails here,
+    saying what to run."""
+    pins = lock_pins(lock)
+    fix = "; run tools/lock.sh and commit requirements/ (see README, 'Dependencies')"
+    for requirement in project_requirements()[extra]:
+        name = _name(requirement.name)
+        assert name in pins, f"{requirement.name} (pyproject.toml) is not in {lock}{fix}"
+        for version in pins[name]:
+            assert requirement.specifier.contains(version, prereleases=True), (
+                f"{lock} pins {name}=={version}, outside pyproject's {requirement}{fix}"
+            )
+
+
+def test_runtime_and_dev_locks_agree() -> None:
+    runtime, dev = lock_pins("runtime.lock"), lock_pins("dev.lock")
+    for name, versions in runtime.items():
+        assert dev.get(name) == versions, (
+            f"{name}: runtime.lock {versions}, dev.lock {dev.get(name)}"
+        )
+
+
+def test_lock_files_are_what_installs_use() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"pip install .*--require-hashes.* -r requirements/dev\.lock", ci)
+    assert re.search(r"pip install .*--no-deps -e \.", ci)
+    docker = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY requirements/runtime.lock" in docker
+    assert re.search(r"pip install --require-hashes .*-r \S*runtime\.lock", docker)
+    assert "!requirements/runtime.lock" in (DEPLOY / "Dockerfile.dockerignore").read_text()
+    script = (ROOT / "tools" / "lock.sh").read_text(encoding="utf-8")
+    assert "--generate-hashes" in script
+    assert "runtime.lock" in script and "dev.lock" in script
+
+
+# ---------------------------------------------------------------------- health and memory
+
+
+def test_healthcheck_is_the_heartbeat() -> None:
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r'^HEALTHCHECK [^\n]*\\\n\s+CMD \["citebot", "health"\]', text, re.M)
+
+
+def _mebibytes(value: str) -> float:
+    """``256m`` (Compose) or ``256M`` (systemd): both are binary units."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGkmg])?", value.strip())
+    assert m, value
+    factor = {"k": 1 / 1024, "m": 1, "g": 1024, None: 1 / 2**20}[(m.group(2) or "").lower() or None]
+    return float(m.group(1)) * factor
+
+
+def test_memory_limits_agree() -> None:
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    docker = _mebibytes(str(compose["services"]["citebot"]["mem_limit"]))
+    unit = (DEPLOY / "citebot.service").read_text(encoding="utf-8")
+    systemd = _mebibytes(re.findall(r"^MemoryMax=(\S+)", unit, re.M)[-1])
+    assert docker == systemd == 256, (docker, systemd)
+
+
+def test_systemd_commands_name_the_virtualenv() -> None:
+    """citebot is installed in /opt/citebot/.venv, which is on nobody's PATH: every command
+    of the systemd instructions calls it by that path."""
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    for block in blocks:
+        for line in block.splitlines():
+            command = re.sub(r"^(sudo\s+(-u \S+\s+)?(env\s+(\S+=\S+\s+)*)?)", "", line.strip())
+            assert not re.match(r"(citebot|pip)\s", command), f"not by its path: {line!r}"
+    assert "/opt/citebot/.venv/bin/citebot check /opt/citebot/knowledge" in readme
+    unit = (DEPLOY / "citebot.service").read_text(encoding="utf-8")
+    assert re.search(r"^ExecStart=/opt/citebot/\.venv/bin/citebot run$", unit, re.M)

@@ -191,3 +191,32 @@ async def test_a_reload_that_would_change_a_stored_answer_is_refused(bot):
     assert bot.engine.kb is kb0  # the old base keeps serving
     _, answer = await bot.private(stolen, user_id=READER_ID + 3)
     assert "66" in plain(answer)
+
+
+async def test_reload_acknowledges_with_typing_before_the_reload_ends(bot, monkeypatch):
+    """The acknowledgement and the typing indicator arrive while the reload itself is still
+    running (held here until both are seen); the result comes after them."""
+    import threading
+
+    release = threading.Event()
+    real_reload = bot.engine.reload
+
+    def held_reload(*args, **kwargs):
+        release.wait(WAIT)
+        return real_reload(*args, **kwargs)
+
+    monkeypatch.setattr(bot.engine, "reload", held_reload)
+    mark = bot.api.mark()
+    upd = bot.api.private_text("/reload", user_id=ADMIN_ID)
+    try:
+        ack = await bot.reply_to(upd, since=mark)
+        typing = await bot.api.wait_for(
+            "sendChatAction", lambda r: r.chat_id == ADMIN_ID, since=mark
+        )
+        assert "正在重新加载" in plain(ack) and typing.params.get("action") == "typing"
+        assert bot.api.sent(ADMIN_ID, since=mark) == [ack]  # no result while the reload runs
+    finally:
+        release.set()
+    result = await bot.reply_to(upd, since=mark)
+    assert "知识库已重新加载" in plain(result)
+    assert ack.index < typing.index < result.index

@@ -104,12 +104,14 @@ async def test_group_commands(bot):
     upd, reply = await bot.group("/topics")
     assert len(reply.buttons) >= 3
     assert reply.params["reply_parameters"]["message_id"] == upd["message"]["message_id"]
-    # pressing a topic in a group edits the group's message in place
+    # pressing a topic in a group answers the one who pressed, replying to the shared
+    # message, which stays as it was for everyone else (see test_e2e_browsing.py)
     mark = bot.api.mark()
     bot.api.press(reply, reply.buttons[0]["text"], user_id=4242)
-    edit = await bot.api.wait_for("editMessageText", since=mark)
-    assert edit.chat_id == GROUP_ID
-    assert edit.params["message_id"] == bot.api.bot_message(reply)["message_id"]
+    shown = await bot.api.wait_for("sendMessage", since=mark)
+    assert shown.chat_id == GROUP_ID
+    assert shown.reply_to_message_id == bot.api.bot_message(reply)["message_id"]
+    assert "tg://user?id=4242" in shown.text
 
 
 async def test_unknown_group_command_and_sticker_are_silent(bot):

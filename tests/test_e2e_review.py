@@ -56,7 +56,7 @@ async def test_a_tap_reviewed_and_added_is_then_answered_directly(bot):
     _, review = await bot.private("/review", user_id=ADMIN_ID)
     text = plain(review)
     assert ASKED in text and "点了" in text and "1 次" in text
-    assert len(review.buttons) == 3
+    assert len(review.buttons) == 4  # add to X, another entry…, not in the article, skip
     assert all(len(b["callback_data"].encode()) <= 64 for b in review.buttons)
     version = bot.engine.kb.version
 
@@ -99,7 +99,7 @@ async def test_a_refused_add_explains_why_and_changes_nothing(bot):
     assert bot.engine.kb.version == version
     assert not bot.settings.learned_path.exists()
     assert bot.engine.ask(rival).entry.id == other.id
-    assert len(edit.buttons) == 3  # the same item, still to review
+    assert len(edit.buttons) == 4  # the same item, still to review
 
     _, edit = await press(bot, edit, data_of(edit, "s"))
     assert "已跳过" in plain(edit) and "没有待审核的内容了" in plain(edit)
@@ -109,7 +109,7 @@ async def test_a_refused_add_explains_why_and_changes_nothing(bot):
 async def test_not_in_the_article_is_recorded(bot):
     bot.feedback.record_sync("今天天气怎么样", BASES, "down")
     _, review = await bot.private("/review", user_id=ADMIN_ID)
-    assert len(review.buttons) == 2  # a 👎: nothing to add
+    assert len(review.buttons) == 3  # a 👎: no "add to X", but another entry…
     _, edit = await press(bot, review, data_of(review, "n"))
     assert "文章里没有" in plain(edit)
     assert bot.feedback.not_in_article_sync() == ["今天天气怎么样"]
@@ -129,7 +129,7 @@ async def test_marking_a_stored_wording_not_in_the_article_is_refused(bot):
     assert "没有把" in plain(edit) and BASES in plain(edit)
     assert not bot.settings.learned_path.exists()
     assert bot.engine.ask(stored).entry.id == BASES
-    assert len(edit.buttons) == 2  # the same item, still to review
+    assert len(edit.buttons) == 3  # the same item, still to review
 
 
 async def test_a_non_admin_cannot_review(bot):
@@ -146,3 +146,49 @@ async def test_a_non_admin_cannot_review(bot):
     assert "只有管理员" in ack.params.get("text", "")
     assert not bot.api.find("editMessageText", since=mark)
     assert len(await bot.feedback.review_queue()) == 1
+
+
+async def test_another_entry_browses_the_sections_and_adds_to_the_chosen_one(bot):
+    target = bot.kb.entry("revolutionary-sites")
+    asked = "港城的革命老地方一共留下多少处"
+    assert bot.engine.ask(asked).entry is None or bot.engine.ask(asked).entry.id != target.id
+    bot.feedback.record_sync(asked, BASES, "down")  # a 👎 on the wrong entry's answer
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    other = next(b for b in review.buttons if b["callback_data"].startswith("r:o:"))
+    assert other["text"] == "另一个条目…"
+
+    _, sections = await press(bot, review, other["callback_data"])
+    assert asked in plain(sections)
+    section = bot.kb.article.section(target.section_id)
+    chosen = next(b for b in sections.buttons if b["text"] == section.title_in("zh")[:60])
+    _, page = await press(bot, sections, chosen["callback_data"])
+    in_section = bot.kb.entries_in_section(section.id)
+    while target.label("zh")[:10] not in " ".join(b["text"] for b in page.buttons):
+        nxt = next(b for b in page.buttons if b["text"] == "下一页 ▶")  # page on
+        _, page = await press(bot, page, nxt["callback_data"])
+    assert sum(b["callback_data"].startswith("r:e:") for b in page.buttons) <= 8 < len(in_section)
+    entry_button = next(
+        b
+        for b in page.buttons
+        if b["callback_data"].startswith("r:e:") and b["text"].startswith(target.label("zh")[:10])
+    )
+    assert all(len(b["callback_data"].encode()) <= 64 for b in page.buttons)
+    version = bot.engine.kb.version
+    _, done = await press(bot, page, entry_button["callback_data"])
+    assert "已把" in plain(done) and target.id in plain(done)
+    assert bot.engine.kb.version != version
+    assert bot.engine.ask(asked).entry.id == target.id
+    assert await bot.feedback.review_queue() == []
+
+
+async def test_another_entry_from_an_older_base_asks_to_choose_again(bot):
+    bot.feedback.record_sync("港城的革命老地方一共留下多少处", BASES, "down")
+    _, review = await bot.private("/review", user_id=ADMIN_ID)
+    item_id = int(review.buttons[0]["callback_data"].split(":")[2])
+    stale = f"r:e:{item_id}:0:00000000"  # an entry index of another knowledge version
+    mark = bot.api.mark()
+    upd = bot.api.callback_query(stale, message=review.response["result"], user_id=ADMIN_ID)
+    ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
+    await bot.wait_handled(upd)
+    assert "重新选择" in ack.params.get("text", "")
+    assert not bot.settings.learned_path.exists()

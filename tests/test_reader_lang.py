@@ -273,3 +273,12 @@ def test_prefs_refuse_an_unknown_choice(tmp_path):
         with pytest.raises(ValueError):
             prefs.set_nowait(1, "fr")  # type: ignore[arg-type]
         assert prefs.get(1) is None and prefs.count_sync() == 0
+
+
+def test_localize_keeps_an_expandable_quote_with_its_bold_support_verbatim():
+    quote = (
+        "<blockquote expandable>“邓小平和人民在一起”……<b>66个爱国主义教育基地</b>、"
+        "155处革命遗址。</blockquote>"
+    )
+    reply = localize(Reply([f"有66个。\n{quote}"]), ReaderLang("zh", "zh-Hant"))
+    assert reply.messages == [f"有66個。\n原文(簡體):\n{quote}"]

@@ -20,8 +20,8 @@ from bot.model import (
 from bot.telegram import callbacks, render
 from bot.telegram.texts import TEXTS, t, ui_lang
 
-ALLOWED_TAGS = {"b", "i", "code", "blockquote"}
-TAG_RE = re.compile(r"<(/?)([a-z-]+)>")
+ALLOWED_TAGS = {"b", "i", "code", "blockquote", "a"}
+TAG_RE = re.compile(r'<(/?)([a-z-]+)(?: expandable| href="[^"<>]*")?>')
 
 
 def check_html(text: str) -> None:
@@ -133,7 +133,8 @@ def test_real_answers_are_valid(engine) -> None:
             messages = render.answer_reply(entry, kb, lang).messages
             assert len(messages) == 1
             check_html(messages[0])
-            assert entry.citation.quote in plain(messages[0])
+            shown = kb.article.byline_in(lang) if entry.citation.byline else None
+            assert (shown or entry.citation.quote) in plain(messages[0])
             assert entry.answer[lang] in plain(messages[0])
 
 
@@ -215,7 +216,7 @@ def test_long_reply_is_split_under_the_limit_without_breaking_tags() -> None:
     assert joined.replace("\n", "").count("连云港<党史> & 学习教育。") == 40 * 12
     assert ("引" * 5000 + "<&>") in joined.replace("\n", "")
     # the long quote is split into several blockquotes, each closed in its own message
-    assert sum(m.count("<blockquote>") for m in reply.messages) >= 2
+    assert sum(m.count("<blockquote expandable>") for m in reply.messages) >= 2
 
 
 def test_split_prefers_line_and_sentence_boundaries() -> None:

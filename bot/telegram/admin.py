@@ -26,7 +26,7 @@ from bot.knowledge import KnowledgeError
 from bot.model import Lang
 from bot.selfcheck import CheckReport
 from bot.stats import Counts, Unanswered
-from bot.telegram import callbacks, render
+from bot.telegram import callbacks, render, review_pick
 from bot.telegram.access import is_admin
 from bot.telegram.checks import report_messages
 from bot.telegram.context import App, Context
@@ -363,6 +363,9 @@ def review_reply(item: ReviewItem | None, engine: Engine, lang: Lang, header: st
     if item.kind in ("tap", "up") and entry is not None and engine.learned is not None:
         add = plain("review_add", lang, entry=short)
         rows.append([InlineKeyboardButton(add, callback_data=callbacks.review_data("a", item.id))])
+    if engine.learned is not None:
+        other = callbacks.review_pick_data("sections", item.id, engine.kb)
+        rows.append([InlineKeyboardButton(plain("review_other", lang), callback_data=other)])
     rows.append(
         [
             InlineKeyboardButton(
@@ -412,35 +415,72 @@ async def on_review_button(update: Update, context: Context) -> None:
         await ack(query, plain("not_admin", lang))
         return
     parsed = callbacks.parse_review(query.data)
+    pick = callbacks.parse_review_pick(query.data) if parsed is None else None
     feedback = context.bot_data.feedback
     engine = context.bot_data.engine
-    if parsed is None or feedback is None:
+    if (parsed is None and pick is None) or feedback is None:
         await ack(query, plain("stale_button", lang))
         return
-    action, item_id = parsed
+    item_id = parsed[1] if parsed is not None else pick.item_id  # type: ignore[union-attr]
     item = await feedback.review_item(item_id)
     if item is None:
         await ack(query, plain("review_gone", lang))
         await _show(update, context, review_reply(await _next(feedback), engine, lang))
         return
-    await ack(query)
     version = engine.kb.version
-    if action == "added":
-        header = await _add(item, engine, context, lang)
-    elif action == "not_in_article":
-        header = await _mark_unanswerable(item, engine, context, lang)
+    if pick is not None:
+        chosen = await _pick_step(update, context, item, pick, lang)
+        if chosen is None:
+            return
+        header = await _add(item._replace(entry_id=chosen), engine, context, lang, chosen=True)
     else:
-        await feedback.mark_reviewed(item.id, action)
-        header = t("review_skipped", lang, question=item.question)
+        await ack(query)
+        action = parsed[0]  # type: ignore[index]
+        if action == "added":
+            header = await _add(item, engine, context, lang)
+        elif action == "not_in_article":
+            header = await _mark_unanswerable(item, engine, context, lang)
+        else:
+            await feedback.mark_reviewed(item.id, action)
+            header = t("review_skipped", lang, question=item.question)
     await _show(update, context, review_reply(await _next(feedback), engine, lang, header))
     if engine.kb.version != version:  # reloaded: the full self-check follows, as after /reload
         check_in_background(update, context, lang)
 
 
-async def _add(item: ReviewItem, engine: Engine, context: Context, lang: Lang) -> str:
-    """Add the item's question to its entry; what the admin is told (HTML). A refused add
-    leaves the item in the queue."""
-    if item.kind not in ("tap", "up"):
+async def _pick_step(
+    update: Update, context: Context, item: ReviewItem, pick: callbacks.ReviewPick, lang: Lang
+) -> str | None:
+    """A step of "another entry…": show the sections, a page of a section, or the item
+    again; for the last step, the id of the entry chosen (``None`` otherwise)."""
+    query = update.callback_query
+    assert query is not None
+    kb = context.bot_data.engine.kb
+    if pick.step in ("section", "entry") and not pick.current(kb):
+        await ack(query, plain("review_pick_stale", lang))
+        await _show(update, context, review_pick.sections_reply(item, kb, lang))
+        return None
+    if pick.step == "entry" and 0 <= pick.index < len(kb.entries):
+        await ack(query)
+        return kb.entries[pick.index].id
+    if pick.step == "section":
+        reply = review_pick.section_reply(item, kb, lang, pick.index, pick.page)
+    elif pick.step == "back":
+        reply = review_reply(item, context.bot_data.engine, lang)
+    else:
+        reply = review_pick.sections_reply(item, kb, lang)
+    await ack(query)
+    await _show(update, context, reply or review_pick.sections_reply(item, kb, lang))
+    return None
+
+
+async def _add(
+    item: ReviewItem, engine: Engine, context: Context, lang: Lang, *, chosen: bool = False
+) -> str:
+    """Add the item's question to its entry (``chosen``: the entry the admin picked, for
+    any kind of item, a 👎 included); what the admin is told (HTML). A refused add leaves
+    the item in the queue."""
+    if item.kind not in ("tap", "up") and not chosen:
         return t("review_unavailable", lang)
     summary = await _reviewed(item, "added", learn, engine, context, lang)
     if isinstance(summary, str):

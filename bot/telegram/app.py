@@ -49,6 +49,7 @@ from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.durable import DurableBot, mark_done, replay_pending
 from bot.telegram.flood import FloodGuard
+from bot.telegram.heartbeat import Heartbeat
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.request import RetryingRequest, UpdateIdProcessor
 from bot.telegram.texts import COMMANDS
@@ -152,6 +153,7 @@ def build_application(
     data.inline_flood = FloodGuard(INLINE_LIMIT, FLOOD_WINDOW)
     if engine.cache is not None:  # full self-checks after reloads (and start-up: runner)
         data.checks = BackgroundCheck(engine, partial(tell_admins, app.bot, settings.admin_ids))
+    data.heartbeat = Heartbeat(app, settings.heartbeat_path, settings.heartbeat_interval)
     add_handlers(app)
     return app
 
@@ -243,11 +245,15 @@ async def post_init(app: App) -> None:
     log.info("bot @%s ready", app.bot.username)
     await set_commands(app)
     await replay_pending(app)
+    if app.bot_data.heartbeat is not None:
+        app.bot_data.heartbeat.start()
 
 
 async def post_shutdown(app: App) -> None:
-    """Stop a running self-check; flush and close the statistics, the feedback and
-    language stores and the inbox (in-flight handlers have finished by now)."""
+    """Stop the heartbeat and a running self-check; flush and close the statistics, the
+    feedback and language stores and the inbox (in-flight handlers have finished by now)."""
+    if app.bot_data.heartbeat is not None:
+        await app.bot_data.heartbeat.stop()
     if app.bot_data.checks is not None:
         await app.bot_data.checks.stop()
     await app.bot_data.store.aclose()

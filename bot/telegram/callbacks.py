@@ -9,6 +9,8 @@ traditional reader; optional when parsing):
 - ``c:``/``ci:`` the same from a "did you mean" or related-entries message: once answered,
   that message's buttons are removed (they are stale);
 - ``t:<section_id>:<lang>`` list a section's entries (``ti:<version>:<index>:<lang>``);
+  ``t:<section_id>:<page>:<lang>`` / ``ti:<version>:<index>:<page>:<lang>`` one page of
+  them (pages from 0; without a page, the first);
 - ``T:<lang>`` back to the list of sections;
 - ``f:<vote>:<entry_id>:<lang>`` the feedback row under an answer: ``vote`` is ``+`` (👍)
   or ``-`` (👎) on that entry's answer; ``fi:<vote>:<version>:<index>:<lang>`` when the id
@@ -16,6 +18,11 @@ traditional reader; optional when parsing):
 - ``r:<action>:<item id>`` an admin's /review button: ``action`` is ``a`` (add the
   question to the entry), ``n`` (not in the article) or ``s`` (skip); the item id is the
   feedback store's (``bot.feedback.ReviewItem``);
+- ``r:o:<item id>`` "another entry…" on a /review item: the sections to choose from;
+  ``r:t:<item id>:<section index>:<page>:<version>`` a page of a section's entries;
+  ``r:e:<item id>:<entry index>:<version>`` add the item's question to that entry (indexes
+  are only trusted while the knowledge base keeps that version);
+  ``r:b:<item id>`` back to the item;
 - ``L:<choice>`` a /language button: ``choice`` is one of ``bot.reader_lang.CHOICES``
   (``zh-hans``, ``zh-hant``, ``en``) or ``auto`` (forget the choice).
 
@@ -65,6 +72,7 @@ class Callback:
     version: str | None = None  # set for index-based data
     choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
     vote: Vote | None = None  # kind "feedback": 👍 (+) or 👎 (-) on the entry's answer
+    page: int = 0  # kind "section": which page of its entries (0-based)
     traditional: bool = False  # made for a reader of traditional Chinese (``lang`` ``zt``)
 
 
@@ -96,13 +104,14 @@ def feedback_data(entry: Entry, kb: KnowledgeBase, lang: Lang, vote: Vote) -> st
     return f"fi:{vote}:{_short_version(kb)}:{index}:{lang}"
 
 
-def section_data(section: Section, kb: KnowledgeBase, lang: Lang) -> str:
-    """Callback data that lists ``section``'s entries; always <= 64 bytes."""
-    data = f"t:{section.id}:{lang}"
+def section_data(section: Section, kb: KnowledgeBase, lang: Lang, page: int = 0) -> str:
+    """Callback data that lists ``section``'s entries (page ``page``); always <= 64 bytes."""
+    at = f":{int(page)}" if page else ""
+    data = f"t:{section.id}{at}:{lang}"
     if _fits(data) and ":" not in section.id:
         return data
     index = next(i for i, s in enumerate(kb.article.sections) if s.id == section.id)
-    return f"ti:{_short_version(kb)}:{index}:{lang}"
+    return f"ti:{_short_version(kb)}:{index}{at}:{lang}"
 
 
 def sections_data(lang: Lang) -> str:
@@ -113,6 +122,59 @@ def review_data(action: str, item_id: int) -> str:
     """Callback data of a /review button (``action``: a key of ``REVIEW_ACTIONS``)."""
     assert action in REVIEW_ACTIONS
     return f"r:{action}:{int(item_id)}"
+
+
+PickStep = Literal["sections", "section", "entry", "back"]
+_PICK_STEPS: dict[str, PickStep] = {"o": "sections", "t": "section", "e": "entry", "b": "back"}
+_PICK_PARTS = {"o": 3, "t": 6, "e": 5, "b": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPick:
+    """A step of choosing another entry for a /review item."""
+
+    step: PickStep
+    item_id: int
+    index: int = 0  # the section's (step "section") or the entry's (step "entry")
+    page: int = 0
+    version: str = ""
+
+    def current(self, kb: KnowledgeBase) -> bool:
+        """Do the indexes still point where they pointed (the same knowledge version)?"""
+        return self.version == _short_version(kb)
+
+
+def review_pick_data(
+    step: PickStep, item_id: int, kb: KnowledgeBase, index: int = 0, page: int = 0
+) -> str:
+    """Callback data of a step of "another entry…" (see the module docstring)."""
+    item = int(item_id)
+    if step == "sections":
+        return f"r:o:{item}"
+    if step == "back":
+        return f"r:b:{item}"
+    if step == "section":
+        return f"r:t:{item}:{int(index)}:{int(page)}:{_short_version(kb)}"
+    return f"r:e:{item}:{int(index)}:{_short_version(kb)}"
+
+
+def parse_review_pick(data: str | None) -> ReviewPick | None:
+    """The step of "another entry…" ``data`` describes, or ``None`` if malformed."""
+    if not data or not _fits(data):
+        return None
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != "r" or _PICK_PARTS.get(parts[1]) != len(parts):
+        return None
+    step = _PICK_STEPS[parts[1]]
+    numbers = parts[2:5] if step == "section" else parts[2:4] if step == "entry" else parts[2:3]
+    if not all(n.isascii() and n.isdigit() and len(n) <= 18 for n in numbers):
+        return None
+    values = [int(n) for n in numbers]
+    if step == "section":
+        return ReviewPick(step, values[0], values[1], values[2], parts[5])
+    if step == "entry":
+        return ReviewPick(step, values[0], values[1], 0, parts[4])
+    return ReviewPick(step, values[0])
 
 
 def parse_review(data: str | None) -> tuple[str, int] | None:
@@ -161,13 +223,25 @@ def parse(data: str | None) -> Callback | None:
     if kind is None:
         return None
     choice = head.startswith("c")
+    page = 0
+    if kind == "section" and len(rest) == (2 if head == "t" else 3):
+        if not _is_page(rest[-1]):
+            return None
+        page, rest = int(rest[-1]), rest[:-1]
     if head in ("a", "c", "t"):
         if len(rest) != 1 or not rest[0]:
             return None
-        return Callback(kind, rest[0], lang, choice=choice)
+        return Callback(kind, rest[0], lang, choice=choice, page=page)
     if len(rest) != 2 or not rest[0] or not rest[1].isascii() or not rest[1].isdigit():
         return None
-    return Callback(kind, rest[1], lang, version=rest[0], choice=choice)
+    return Callback(kind, rest[1], lang, version=rest[0], choice=choice, page=page)
+
+
+MAX_PAGE_DIGITS = 4
+
+
+def _is_page(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= MAX_PAGE_DIGITS
 
 
 def _parse_feedback(head: str, rest: list[str], lang: Lang | None) -> Callback | None:

@@ -8,7 +8,7 @@ settings, the engine, the statistics and feedback stores and the two flood guard
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -19,7 +19,11 @@ from bot.prefs import PrefsStore
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram.checks import BackgroundCheck
+from bot.telegram.error_digest import ErrorDigest
 from bot.telegram.flood import FloodGuard
+
+if TYPE_CHECKING:
+    from bot.telegram.heartbeat import Heartbeat
 
 
 @dataclass(eq=False, repr=False)
@@ -42,6 +46,8 @@ class BotData:
     inbox: Inbox | None = None  # every update, stored before it is confirmed
     feedback: FeedbackStore | None = None  # taps and 👍/👎: what questions mean
     prefs: PrefsStore | None = None  # readers' language choices (/language)
+    error_digest: ErrorDigest = field(default_factory=ErrorDigest)  # reports to admins
+    heartbeat: Heartbeat | None = None  # CITEBOT_DATA_DIR/heartbeat.json while running
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

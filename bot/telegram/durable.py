@@ -18,6 +18,7 @@ queue at start-up, before polling begins.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from telegram import Update
@@ -32,19 +33,26 @@ log = logging.getLogger(__name__)
 class DurableBot(ExtBot[None]):
     """An ``ExtBot`` whose ``getUpdates`` results are screened and stored (see module)."""
 
-    __slots__ = ("_inbox",)
+    __slots__ = ("_inbox", "_last_poll_at")
 
     def __init__(self, *args: Any, inbox: Inbox | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inbox = inbox  # PTB freezes a bot's public attributes
+        self._last_poll_at: float | None = None
 
     @property
     def inbox(self) -> Inbox | None:
         return self._inbox
 
+    @property
+    def last_poll_at(self) -> float | None:
+        """``time.time()`` of the last successful getUpdates (for the heartbeat)."""
+        return self._last_poll_at
+
     async def _post(self, endpoint: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
+            self._last_poll_at = time.time()
             return self.screen(result)
         return result
 

@@ -32,6 +32,7 @@ from bot.telegram import callbacks, localize, render
 from bot.telegram.access import is_admin
 from bot.telegram.callbacks import Callback
 from bot.telegram.context import Context
+from bot.telegram.error_reports import report_to_admins
 from bot.telegram.flood import Verdict
 from bot.telegram.localize import question_reader, reader_of
 from bot.telegram.render import Reply
@@ -410,11 +411,12 @@ async def on_entry_button(update: Update, context: Context) -> None:
 
 @guarded
 async def on_section_button(update: Update, context: Context) -> None:
-    """A section's button (``t:``/``ti:``): show that section's entries in place."""
+    """A section's button (``t:``/``ti:``, with a page or not): show that page of the
+    section's entries (in place in private chats; see :func:`_show`)."""
     query, cb, reader = _pressed(update, context, "section")
     kb = context.bot_data.engine.kb
     section = callbacks.resolve_section(cb, kb) if cb else None
-    reply = render.section_reply(section.id, kb, reader.lang) if section else None
+    reply = render.section_reply(section.id, kb, reader.lang, cb.page) if section and cb else None
     if reply is None:
         await _stale(query, reader)
         return
@@ -470,10 +472,23 @@ async def on_unknown_button(update: Update, context: Context) -> None:
 
 
 async def _show(update: Update, context: Context, reply: Reply) -> None:
-    """Replace the pressed message's text and keyboard by ``reply`` (or send it anew)."""
+    """Show a browsing step. In a private chat, replace the pressed message's text and
+    keyboard by ``reply`` (or send it anew). In a group the pressed message is everyone's:
+    ``reply`` goes to the one who pressed, as a new message replying to it that mentions
+    them, and the shared message stays as it was."""
     query = update.callback_query
     assert query is not None
     message = query.message
+    if message is not None and is_group(message.chat):
+        user = query.from_user
+        await send(
+            context,
+            message.chat.id,
+            render.for_user(reply, user.id, user.first_name),
+            reply_to=message.message_id,
+            thread_id=_thread_of(message) if isinstance(message, Message) else None,
+        )
+        return
     if isinstance(message, Message) and message.is_accessible:
         try:
             await query.edit_message_text(
@@ -497,9 +512,11 @@ async def on_error(update: object, context: Context) -> None:
     and the error by its type and message, never the update's content (no names, no
     texts; the token is masked by ``logsetup``). Telegram and network errors are expected
     in production and logged briefly, one WARNING per lost reply; anything else is a bug,
-    logged with its traceback, and the reader gets a short apology."""
+    logged with its traceback, and the reader gets a short apology. The admins get a
+    report of most (``bot.telegram.error_reports``: at most one per kind per 10 minutes)."""
     error = context.error
     where = _describe(update)
+    report_to_admins(update, context)
     if isinstance(error, Forbidden):
         log.warning(
             "forbidden (blocked by the user or removed from the chat) %s: %s", where, _brief(error)

@@ -25,7 +25,7 @@ from bot.telegram.context import Context
 from bot.telegram.render import MAX_MESSAGE, Reply, raw, size, to_messages
 from bot.telegram.texts import t
 
-_QUOTE = re.compile(r"(<blockquote>.*?</blockquote>)", re.S)
+_QUOTE = re.compile(r"(<blockquote(?: [^>]*)?>.*?</blockquote>)", re.S)
 
 
 def reader_of(
@@ -59,7 +59,8 @@ def text(plain_text: str, reader: ReaderLang) -> str:
 
 def html(message: str, reader: ReaderLang) -> str:
     """One HTML message in the reader's script; each ``<blockquote>`` (a verbatim quote of
-    the article) is kept as it is, under a label saying it is the original."""
+    the article, expandable or not, with its bold support) is kept as it is, under a label
+    saying it is the original."""
     if reader.variant is None:
         return message
     label = _label(reader)

@@ -19,25 +19,30 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import answer_view, share
+from bot import answer_view, labels, share
 from bot.answer_view import AnswerView
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
-from bot.telegram import callbacks
+from bot.telegram import callbacks, paging
 from bot.telegram.texts import plain, t
 
 MAX_MESSAGE = 4096  # Telegram's limit; we count UTF-16 units of the HTML, which is stricter
 MAX_LABEL = 60  # button labels are cut to this many characters
 MAX_SUGGESTIONS = 3
+EXPANDABLE_QUOTE = 120  # quotes longer than this many characters are folded (expandable)
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
     """A run of text. ``tag`` wraps it (``b``, ``i``, ``code``, ``blockquote``); ``raw``
-    marks text that is already HTML (a short template), which is never split."""
+    marks text that is already HTML (a short template), which is never split. ``outer``
+    (a tag, with attributes if any: ``blockquote expandable``) wraps it around ``tag``;
+    neighbouring spans of a block with the same ``outer`` share one element (a quote with a
+    bold run is three spans in one blockquote)."""
 
     text: str
     tag: str | None = None
     raw: bool = False
+    outer: str | None = None
 
 
 Block = tuple[Span, ...]  # one line (or paragraph); blocks are joined with "\n"
@@ -77,15 +82,29 @@ def raw_lines(html_text: str) -> list[Block]:
 
 
 def _wrap(text: str, tag: str | None) -> str:
-    return f"<{tag}>{text}</{tag}>" if tag else text
+    """``text`` in ``tag`` (which may carry attributes: ``blockquote expandable``)."""
+    return f"<{tag}>{text}</{tag.split()[0]}>" if tag else text
 
 
-def _span_html(span: Span) -> str:
+def _inner_html(span: Span) -> str:
     return _wrap(span.text if span.raw else esc(span.text), span.tag)
 
 
+def _span_html(span: Span) -> str:
+    return _wrap(_inner_html(span), span.outer)
+
+
 def block_html(block: Block) -> str:
-    return "".join(_span_html(s) for s in block)
+    """The block's HTML: neighbouring spans with the same ``outer`` in one element."""
+    out: list[str] = []
+    i = 0
+    while i < len(block):
+        j = i + 1
+        while block[i].outer and j < len(block) and block[j].outer == block[i].outer:
+            j += 1
+        out.append(_wrap("".join(_inner_html(s) for s in block[i:j]), block[i].outer))
+        i = j
+    return "".join(out)
 
 
 _BOUNDARIES = ("\n\n", "\n", "。", "!", "?", "!", "?", ". ", ";", ";", ",", ",", " ")
@@ -137,8 +156,11 @@ def _pieces(block: Block, limit: int) -> list[tuple[str, str]]:
             pieces.append(("", _span_html(span)))
             continue
         text = _strip_tags(span.text) if span.raw else span.text
-        overhead = size(_wrap("", span.tag))
-        pieces.extend(("", _wrap(esc(c), span.tag)) for c in _chunks(text, limit - overhead))
+        overhead = size(_wrap(_wrap("", span.tag), span.outer))
+        pieces.extend(
+            ("", _wrap(_wrap(esc(c), span.tag), span.outer))
+            for c in _chunks(text, limit - overhead)
+        )
     if pieces:
         pieces[0] = ("\n", pieces[0][1])
     return pieces
@@ -163,9 +185,8 @@ def to_messages(blocks: Iterable[Block], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def label(text: str, limit: int = MAX_LABEL) -> str:
-    """A one-line button label of at most ``limit`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """A one-line button label of at most ``limit`` characters, cut at a word boundary."""
+    return labels.shorten(text, limit)
 
 
 # ---------------------------------------------------------------------------- answers
@@ -185,12 +206,31 @@ def source_blocks(view: AnswerView) -> list[Block]:
         if src.section_title
         else line(head + src.paragraph_label)
     )
-    return [where, (Span(src.quote, "blockquote"),)]
+    blocks = [where]
+    if src.original:
+        blocks.append(line(answer_view.reader_text("original", lang)))
+    blocks.append(quote_block(src.pieces))
+    if src.source_url:
+        link = answer_view.reader_text("source_link", lang)
+        blocks.append(raw(f'🔗 <a href="{html.escape(src.source_url)}">{esc(link)}</a>'))
+    return blocks
+
+
+def quote_block(pieces: Sequence[tuple[str, bool]]) -> Block:
+    """A quote as one blockquote, its ``(text, bold)`` pieces as spans; expandable (folded
+    to a few lines until tapped) when longer than ``EXPANDABLE_QUOTE`` characters."""
+    length = sum(len(text) for text, _ in pieces)
+    outer = "blockquote expandable" if length > EXPANDABLE_QUOTE else "blockquote"
+    return tuple(Span(text, "b" if bold else None, outer=outer) for text, bold in pieces)
 
 
 def answer_blocks(view: AnswerView) -> list[Block]:
-    """The answer, then its source."""
-    return [line(view.answer or ""), line(""), *source_blocks(view)]
+    """The answer, then its source; a second answer (a message asking two things) follows
+    the same way."""
+    blocks = [line(view.answer or ""), line(""), *source_blocks(view)]
+    for also in view.also:
+        blocks += [line(""), *answer_blocks(also)]
+    return blocks
 
 
 def answer_reply(
@@ -309,24 +349,45 @@ def sections_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
     return Reply([t("topics", lang, title=title)], InlineKeyboardMarkup(rows))
 
 
-def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang) -> Reply | None:
-    """One section's entries as buttons, plus a back button; ``None`` if it is unknown."""
+def section_reply(section_id: str, kb: KnowledgeBase, lang: Lang, page: int = 0) -> Reply | None:
+    """One page of a section's entries as buttons (at most ``paging.PAGE_SIZE``), with
+    ◀ previous / next ▶ buttons and the page number when there are several pages, and a
+    back button; ``None`` if the section is unknown."""
     section = kb.article.section(section_id)
     if section is None:
         return None
+    shown = paging.page(kb.entries_in_section(section.id), page)
     rows = [
         [
             InlineKeyboardButton(
                 label(e.label(lang)), callback_data=callbacks.entry_data(e, kb, lang)
             )
         ]
-        for e in kb.entries_in_section(section.id)
+        for e in shown.items
     ]
+    moves = [
+        InlineKeyboardButton(
+            plain(key, lang), callback_data=callbacks.section_data(section, kb, lang, number)
+        )
+        for key, number in (("page_previous", shown.previous), ("page_next", shown.next))
+        if number is not None
+    ]
+    if moves:
+        rows.append(moves)
     rows.append(
         [InlineKeyboardButton(plain("back", lang), callback_data=callbacks.sections_data(lang))]
     )
     text = t("topic", lang, section=section.title_in(lang))
+    if shown.count > 1:
+        text += "\n" + t("page", lang, n=shown.number + 1, count=shown.count)
     return Reply([text], InlineKeyboardMarkup(rows))
+
+
+def for_user(reply: Reply, user_id: int, name: str) -> Reply:
+    """``reply`` addressed to one person of a group: their name, mentioning them, first."""
+    mention = f'<a href="tg://user?id={int(user_id)}">{esc(name)}</a>'
+    messages = [f"{mention}\n{reply.messages[0]}", *reply.messages[1:]]
+    return Reply(messages, reply.markup)
 
 
 def example_entries(kb: KnowledgeBase, count: int = 3) -> list[Entry]:

@@ -112,6 +112,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "<b>{section}</b>\nPick a question:",
     },
     "back": {"zh": "« 返回章节", "en": "« Back to sections"},
+    "page": {"zh": "第 {n}/{count} 页", "en": "Page {n} of {count}"},
+    "page_previous": {"zh": "◀ 上一页", "en": "◀ Previous"},
+    "page_next": {"zh": "下一页 ▶", "en": "Next ▶"},
     "source": {
         "zh": ("<b>{title}</b>\n作者:{authors}\n日期:{date}\n来源:{origin}(转载于{site})"),
         "en": (
@@ -271,6 +274,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Recorded as not in the article: “{question}”. The bot now refuses this wording.",
     },
     "review_skipped": {"zh": "已跳过。", "en": "Skipped."},
+    "review_other": {"zh": "另一个条目…", "en": "another entry…"},
+    "review_back": {"zh": "« 返回", "en": "« Back"},
+    "review_pick_section": {
+        "zh": "「{question}」属于哪个条目?先选文章的部分:",
+        "en": "Which entry does “{question}” belong to? First choose a part of the article:",
+    },
+    "review_pick_entry": {
+        "zh": "「{question}」属于「{section}」里的哪个条目?",
+        "en": "Which entry of “{section}” does “{question}” belong to?",
+    },
+    "review_pick_stale": {
+        "zh": "知识库已经更新,请重新选择。",
+        "en": "The knowledge base has changed; please choose again.",
+    },
     "review_gone": {"zh": "这一条已经审核过了。", "en": "That item was reviewed already."},
     "review_unavailable": {
         "zh": "审核不可用(没有反馈数据或学习文件)。",
@@ -368,6 +385,23 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": (
             "<b>Self-check found problems</b>: {n} stored question(s) of version "
             "<code>{version}</code> are not answered by their own entry ({checked} checked):"
+        ),
+    },
+    # ---- error reports to admins (bot.telegram.error_reports): names and counts only
+    "error_report": {
+        "zh": "⚠️ <b>机器人出错</b>:<code>{error}</code>,位置 <code>{where}</code>。",
+        "en": "⚠️ <b>Error in the bot</b>: <code>{error}</code> at <code>{where}</code>.",
+    },
+    "error_report_update": {"zh": "更新 {id}。", "en": " Update {id}."},
+    "error_report_repeats": {
+        "zh": "上次报告以来({minutes} 分钟)又发生 {n} 次,未逐一报告。",
+        "en": " {n} more since the last report ({minutes} minutes ago), not reported one by one.",
+    },
+    "error_report_footer": {
+        "zh": "\n详情(含回溯)见日志。同类错误 {minutes} 分钟内最多报告一次。",
+        "en": (
+            "\nThe details (with the traceback) are in the log. An error of the same kind is "
+            "reported at most once in {minutes} minutes."
         ),
     },
     "none": {"zh": "无", "en": "none"},
