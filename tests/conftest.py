@@ -25,3 +25,22 @@ def engine():
 @pytest.fixture(scope="session")
 def kb(engine):
     return engine.kb
+
+
+class Clock:
+    """A clock for the pure rate limiters (flood guard, error digest): time moves only when
+    a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -5,6 +5,7 @@ fake clock), which errors are reported and what a report says. End to end over H
 from __future__ import annotations
 
 import pytest
+from conftest import Clock
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.settings import SettingsError, parse_admin_ids
@@ -13,22 +14,6 @@ from bot.telegram.error_reports import report_text, worth_reporting
 
 KIND = ErrorKind("BadRequest", "bot.telegram.handlers:send")
 OTHER = ErrorKind("KeyError", "bot.telegram.handlers:on_text")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 def raised(make, *args):

@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Clock
 
 from bot.telegram.flood import FloodGuard, Verdict
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 def test_burst_is_answered_once_with_a_notice_then_ignored(clock: Clock) -> None:
