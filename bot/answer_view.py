@@ -183,18 +183,22 @@ def entry_view(entry: Entry, kb: KnowledgeBase, lang: Lang, question: str = "") 
     )
 
 
-def build(result: MatchResult, kb: KnowledgeBase) -> AnswerView:
-    """The answer view of a match result against ``kb`` (the base it was matched on).
+def build(result: MatchResult, kb: KnowledgeBase, lang: Lang | None = None) -> AnswerView:
+    """The answer view of a match result against ``kb`` (the base it was matched on), in
+    ``lang`` (default: the question's; a reader's explicit choice may say otherwise).
 
     Suggested entries missing from ``kb`` (a reload happened in between) are dropped; a
     close call left with nothing to offer becomes ``not_found``.
     """
-    lang = result.lang
+    lang = lang or result.lang
     choices = []
     for s in result.suggestions:
         entry = kb.entry(s.entry_id)
         if entry is not None:
-            choices.append(Choice(s.entry_id, s.question, s.score, s.question or entry.label(lang)))
+            # the matched question is in the question's language: another one shows the
+            # entry's own label in ``lang``
+            shown = s.question if lang == result.lang else ""
+            choices.append(Choice(s.entry_id, s.question, s.score, shown or entry.label(lang)))
     common = {
         "question": result.question,
         "status": result.status,

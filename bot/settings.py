@@ -81,6 +81,11 @@ class Settings:
         return self.data_dir / "feedback.sqlite3"
 
     @property
+    def prefs_path(self) -> Path:
+        """Readers' language choices (``/language``)."""
+        return self.data_dir / "prefs.sqlite3"
+
+    @property
     def inbox_path(self) -> Path:
         """The SQLite database of updates received and not yet answered."""
         return self.data_dir / "inbox.sqlite3"

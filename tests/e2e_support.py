@@ -305,6 +305,7 @@ async def run_bot(
     from bot.feedback import FeedbackStore
     from bot.inbox import Inbox
     from bot.matcher import MatchConfig
+    from bot.prefs import PrefsStore
     from bot.selfcheck import CheckCache
     from bot.settings import Settings
     from bot.stats import StatsStore
@@ -333,6 +334,7 @@ async def run_bot(
         store = StatsStore(settings.stats_path)
         build_kwargs.setdefault("inbox", Inbox(settings.inbox_path))
         build_kwargs.setdefault("feedback", FeedbackStore(settings.feedback_path))
+        build_kwargs.setdefault("prefs", PrefsStore(settings.prefs_path))
         app = build_application(settings, engine, store, **build_kwargs)
         handled = Handled()
         app.add_handler(TypeHandler(Update, handled), group=OBSERVER_GROUP)
@@ -347,8 +349,9 @@ async def run_bot(
         finally:
             await stop_app(app)
             store.close()
-            if build_kwargs["feedback"] is not None:
-                build_kwargs["feedback"].close()
+            for closing in ("feedback", "prefs"):
+                if build_kwargs[closing] is not None:
+                    build_kwargs[closing].close()
     finally:
         await api.stop()
 

@@ -977,8 +977,10 @@ class FakeBotApi:
         message: dict[str, Any] | None = None,
         user_id: int = 1001,
         chat_id: int | None = None,
+        language_code: str = "zh-hans",
     ) -> dict[str, Any]:
-        """Enqueue a button press on ``message`` (a Message dict the bot sent)."""
+        """Enqueue a button press on ``message`` (a Message dict the bot sent) by ``user_id``
+        (whose Telegram app is in ``language_code``)."""
         if message is None:
             chat = self._chats.get(chat_id or user_id) or self.private_chat(chat_id or user_id)
             message = {
@@ -990,7 +992,7 @@ class FakeBotApi:
             }
         cq = {
             "id": f"cq{next(self._callback_ids)}",
-            "from": self.user(user_id),
+            "from": self.user(user_id, language_code=language_code),
             "chat_instance": f"ci{message['chat']['id']}",
             "message": message,
             "data": data,
@@ -1013,14 +1015,23 @@ class FakeBotApi:
         }
         return self.enqueue({"inline_query": iq})
 
-    def press(self, sent: Request, button_text_or_data: str, *, user_id: int = 1001) -> dict:
+    def press(
+        self,
+        sent: Request,
+        button_text_or_data: str,
+        *,
+        user_id: int = 1001,
+        language_code: str = "zh-hans",
+    ) -> dict:
         """Enqueue a press of the button of ``sent`` (a recorded send) with that text/data."""
         assert sent.response and sent.response.get("ok"), f"{sent} was not delivered"
         msg = sent.response["result"]
         for b in sent.buttons:
             if button_text_or_data in (b.get("text"), b.get("callback_data")):
                 assert "callback_data" in b, f"button {b} has no callback_data"
-                return self.callback_query(b["callback_data"], message=msg, user_id=user_id)
+                return self.callback_query(
+                    b["callback_data"], message=msg, user_id=user_id, language_code=language_code
+                )
         raise AssertionError(f"no button {button_text_or_data!r} in {sent.buttons}")
 
     def press_on(

@@ -40,9 +40,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.engine import Engine
 from bot.feedback import FeedbackStore
 from bot.inbox import Inbox
+from bot.prefs import PrefsStore
 from bot.settings import Settings
 from bot.stats import StatsStore
-from bot.telegram import admin, callbacks, handlers, sharing
+from bot.telegram import admin, callbacks, handlers, language, sharing
 from bot.telegram.access import ADMIN_COMMANDS, admin_filter
 from bot.telegram.checks import BackgroundCheck, tell_admins
 from bot.telegram.context import CONTEXT_TYPES, App
@@ -62,8 +63,8 @@ FLOOD_LIMIT, FLOOD_WINDOW = 5, 10.0  # messages per seconds per user
 BUTTON_LIMIT = 12  # button presses per FLOOD_WINDOW per user (browsing takes several)
 INLINE_LIMIT = 20  # inline queries per FLOOD_WINDOW per user (one comes as the reader types)
 
-PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "help")
-GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "help")
+PRIVATE_COMMANDS = ("start", "topics", "source", "privacy", "language", "help")
+GROUP_COMMANDS = ("ask", "topics", "source", "privacy", "language", "help")
 
 _DEFAULT: Any = object()
 
@@ -100,6 +101,7 @@ def build_application(
     *,
     inbox: Inbox | None = None,
     feedback: FeedbackStore | None = None,
+    prefs: PrefsStore | None = None,
     rate_limiter: BaseRateLimiter | None = _DEFAULT,
     request: BaseRequest | None = None,
     flood: FloodGuard | None = None,
@@ -111,6 +113,8 @@ def build_application(
     confirmed and replays what was never answered (``bot.telegram.durable``).
     ``feedback`` (``citebot run`` always gives one) records readers' taps on suggestions
     and their 👍/👎 on answers (``bot.feedback``); without it they are acknowledged only.
+    ``prefs`` (``citebot run`` always gives one) keeps readers' ``/language`` choices
+    (``bot.prefs``); without it the choice buttons are refused and the language is automatic.
     ``rate_limiter`` defaults to ``AIORateLimiter(max_retries=0)`` (throttling to Telegram's
     flood limits); pass ``None`` to disable (benchmarks). ``request`` (every request but
     getUpdates) defaults to a :class:`~bot.telegram.request.RetryingRequest`, which retries
@@ -141,7 +145,7 @@ def build_application(
     app: App = builder.build()
     data = app.bot_data
     data.settings, data.engine, data.store, data.inbox = settings, engine, store, inbox
-    data.feedback = feedback
+    data.feedback, data.prefs = feedback, prefs
     data.flood = flood if flood is not None else FloodGuard(FLOOD_LIMIT, FLOOD_WINDOW)
     data.button_flood = (
         button_flood if button_flood is not None else FloodGuard(BUTTON_LIMIT, FLOOD_WINDOW)
@@ -163,6 +167,7 @@ def add_handlers(app: App) -> None:
         "source": handlers.on_source,
         "privacy": handlers.on_privacy,
         "ask": handlers.on_ask,
+        "language": language.on_language,
     }
     # /start <payload>: a shared answer's link (bot.telegram.sharing); plain /start below
     app.add_handler(
@@ -197,6 +202,7 @@ def add_handlers(app: App) -> None:
         (handlers.on_sections_button, callbacks.SECTIONS_PATTERN),
         (handlers.on_feedback_button, callbacks.FEEDBACK_PATTERN),
         (admin.on_review_button, callbacks.REVIEW_PATTERN),  # refuses non-admins itself
+        (language.on_language_button, callbacks.LANGUAGE_PATTERN),
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.on_unknown_button))
@@ -245,7 +251,7 @@ async def post_init(app: App) -> None:
 
 async def post_shutdown(app: App) -> None:
     """Stop the heartbeat and a running self-check; flush and close the statistics, the
-    feedback store and the inbox (in-flight handlers have finished by now)."""
+    feedback and language stores and the inbox (in-flight handlers have finished by now)."""
     if app.bot_data.heartbeat is not None:
         await app.bot_data.heartbeat.stop()
     if app.bot_data.checks is not None:
@@ -253,6 +259,8 @@ async def post_shutdown(app: App) -> None:
     await app.bot_data.store.aclose()
     if app.bot_data.feedback is not None:
         await app.bot_data.feedback.aclose()
+    if app.bot_data.prefs is not None:
+        await app.bot_data.prefs.aclose()
     if app.bot_data.inbox is not None:
         app.bot_data.inbox.close()
     log.info("statistics flushed")

@@ -1,6 +1,8 @@
 """Inline-button callback data: compact, within Telegram's 64-byte limit, safe to forge.
 
-Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when parsing):
+Formats (``lang`` is ``zh`` or ``en``, the language to answer in, or ``zt``: Chinese in
+traditional characters, which ``bot.telegram.localize`` writes into the buttons it shows a
+traditional reader; optional when parsing):
 
 - ``a:<entry_id>:<lang>`` answer an entry; ``ai:<version>:<index>:<lang>`` when the id
   would not fit (the index is only trusted while the knowledge base keeps that version);
@@ -20,10 +22,13 @@ Formats (``lang`` is ``zh`` or ``en``, the language to answer in; optional when 
   ``r:t:<item id>:<section index>:<page>:<version>`` a page of a section's entries;
   ``r:e:<item id>:<entry index>:<version>`` add the item's question to that entry (indexes
   are only trusted while the knowledge base keeps that version);
-  ``r:b:<item id>`` back to the item.
+  ``r:b:<item id>`` back to the item;
+- ``L:<choice>`` a /language button: ``choice`` is one of ``bot.reader_lang.CHOICES``
+  (``zh-hans``, ``zh-hant``, ``en``) or ``auto`` (forget the choice).
 
 Each kind has its own ``CallbackQueryHandler``, chosen by the data's prefix
-(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``); data
+(``ENTRY_PATTERN``, ``SECTION_PATTERN``, ``SECTIONS_PATTERN``, ``FEEDBACK_PATTERN``,
+``REVIEW_PATTERN``, ``LANGUAGE_PATTERN``); data
 matching none of them goes to a fallback handler. Data that is malformed or points at
 nothing parses/resolves to ``None``: the handler then shows a polite notice. Data comes
 from users and is never trusted. These formats are what buttons already in readers' chats
@@ -32,11 +37,13 @@ carry: keep parsing them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.model import LANGS, Entry, KnowledgeBase, Lang, Section
+from bot.reader_lang import CHOICES
 
 MAX_BYTES = 64
 VERSION_CHARS = 8
@@ -52,6 +59,9 @@ SECTIONS_PATTERN = re.compile(r"T(?::|$)")
 FEEDBACK_PATTERN = re.compile(r"fi?:")
 REVIEW_PATTERN = re.compile(r"r:")
 REVIEW_ACTIONS = {"a": "added", "n": "not_in_article", "s": "skipped"}
+LANGUAGE_PATTERN = re.compile(r"L:")
+AUTO = "auto"  # the /language button that forgets the reader's choice
+TRADITIONAL = "zt"  # the ``lang`` of buttons shown to traditional readers: zh, traditional
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,7 @@ class Callback:
     choice: bool = False  # an entry offered as a choice: its message's buttons go once pressed
     vote: Vote | None = None  # kind "feedback": 👍 (+) or 👎 (-) on the entry's answer
     page: int = 0  # kind "section": which page of its entries (0-based)
+    traditional: bool = False  # made for a reader of traditional Chinese (``lang`` ``zt``)
 
 
 def _fits(data: str) -> bool:
@@ -178,10 +189,25 @@ def parse_review(data: str | None) -> tuple[str, int] | None:
     return REVIEW_ACTIONS[parts[1]], int(parts[2])
 
 
+def language_data(choice: str) -> str:
+    """Callback data of a /language button (a ``CHOICES`` value, or :data:`AUTO`)."""
+    assert choice in (*CHOICES, AUTO)
+    return f"L:{choice}"
+
+
+def parse_language(data: str | None) -> str | None:
+    """The choice of a /language button (a ``CHOICES`` value or :data:`AUTO`), or ``None``."""
+    choice = (data or "").removeprefix("L:")
+    return choice if data and data.startswith("L:") and choice in (*CHOICES, AUTO) else None
+
+
 def parse(data: str | None) -> Callback | None:
     """The callback described by ``data``, or ``None`` if it is malformed."""
     if not data or not _fits(data):
         return None
+    if data.endswith(":" + TRADITIONAL):  # a traditional reader's button: zh, in traditional
+        cb = parse(data.removesuffix(TRADITIONAL) + "zh")
+        return dataclasses.replace(cb, traditional=True) if cb is not None else None
     parts = data.split(":")
     head, rest = parts[0], parts[1:]
     lang: Lang | None = None

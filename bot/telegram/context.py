@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.engine import Engine
 from bot.feedback import FeedbackStore
 from bot.inbox import Inbox
+from bot.prefs import PrefsStore
 from bot.settings import Settings
 from bot.stats import StatsStore
 from bot.telegram.checks import BackgroundCheck
@@ -44,6 +45,7 @@ class BotData:
     checks: BackgroundCheck | None = None  # the full self-check after start-up and reloads
     inbox: Inbox | None = None  # every update, stored before it is confirmed
     feedback: FeedbackStore | None = None  # taps and 👍/👎: what questions mean
+    prefs: PrefsStore | None = None  # readers' language choices (/language)
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)  # reports to admins
     heartbeat: Heartbeat | None = None  # CITEBOT_DATA_DIR/heartbeat.json while running
 

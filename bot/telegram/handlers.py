@@ -27,12 +27,14 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.model import Lang
-from bot.telegram import callbacks, render
+from bot.reader_lang import ReaderLang
+from bot.telegram import callbacks, localize, render
 from bot.telegram.access import is_admin
 from bot.telegram.callbacks import Callback
 from bot.telegram.context import Context
 from bot.telegram.error_reports import report_to_admins
 from bot.telegram.flood import Verdict
+from bot.telegram.localize import question_reader, reader_of
 from bot.telegram.render import Reply
 from bot.telegram.texts import plain, t, ui_lang
 
@@ -135,10 +137,11 @@ async def admit(update: Update, context: Context) -> bool:
         return True
     if verdict is Verdict.NOTIFY:
         log.info("flood guard: muting a user for a while (update %s)", update.update_id)
+        reader = reader_of(update, context)
         if update.callback_query is not None:
-            await ack(update.callback_query, plain("flood", user_lang(update)))
+            await ack(update.callback_query, localize.text(plain("flood", reader.lang), reader))
         else:
-            await respond_text(update, context, t("flood", user_lang(update)))
+            await respond_text(update, context, localize.html(t("flood", reader.lang), reader))
     elif update.callback_query is not None:
         await ack(update.callback_query)
     return False
@@ -173,17 +176,20 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     """Match ``question`` and reply: answer + citation, "did you mean" buttons, or an
     honest "the article does not say". Records the outcome in the statistics."""
     question = question.strip()
-    if not question:
-        await respond_text(update, context, t("ask_usage", user_lang(update)))
-        return
-    if len(question) > MAX_QUESTION_CHARS:
-        await respond_text(
-            update, context, t("too_long", user_lang(update), limit=MAX_QUESTION_CHARS)
-        )
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        reader = reader_of(update, context)
+        if question:
+            text = t("too_long", reader.lang, limit=MAX_QUESTION_CHARS)
+        else:
+            text = t("ask_usage", reader.lang)
+        await respond_text(update, context, localize.html(text, reader))
         return
     engine = context.bot_data.engine
     result = engine.ask(question)
-    reply = render.result_reply(result, engine.kb, username=context.bot.username)
+    # in the reader's language and script (their /language choice, else the question's)
+    reader = question_reader(update, context, question, result.lang)
+    reply = render.result_reply(result, engine.kb, reader.lang, username=context.bot.username)
+    reply = localize.localize(reply, reader)
     user = update.effective_user
     log.debug(
         "question user=%s chat=%s status=%s entry=%s score=%.1f reason=%s",
@@ -284,13 +290,15 @@ async def on_ask(update: Update, context: Context) -> None:
 @guarded
 async def on_media(update: Update, context: Context) -> None:
     """Stickers, photos, voice… in a private chat: a hint (groups: no handler, silence)."""
-    await respond_text(update, context, t("media_hint", user_lang(update)))
+    reader = reader_of(update, context)
+    await respond_text(update, context, localize.html(t("media_hint", reader.lang), reader))
 
 
 @guarded
 async def on_unknown_command(update: Update, context: Context) -> None:
     """An unknown /command in a private chat."""
-    await respond_text(update, context, t("unknown_command", user_lang(update)))
+    reader = reader_of(update, context)
+    await respond_text(update, context, localize.html(t("unknown_command", reader.lang), reader))
 
 
 # ---------------------------------------------------------------------------- reader commands
@@ -298,61 +306,68 @@ async def on_unknown_command(update: Update, context: Context) -> None:
 
 @guarded
 async def on_start(update: Update, context: Context) -> None:
-    lang = user_lang(update)
+    reader = reader_of(update, context)
     reply = render.start_reply(
         context.bot_data.engine.kb,
-        lang,
+        reader.lang,
         group=is_group(update.effective_chat),
         username=context.bot.username or "",
     )
-    await respond(update, context, reply)
+    await respond(update, context, localize.localize(reply, reader))
 
 
 @guarded
 async def on_help(update: Update, context: Context) -> None:
-    lang = user_lang(update)
-    text = t("help", lang, username=context.bot.username or "")
+    reader = reader_of(update, context)
+    text = t("help", reader.lang, username=context.bot.username or "")
     user = update.effective_user
     if is_admin(user.id if user else None, context.bot_data.settings):
-        text += "\n\n" + t("help_admin", lang)
-    await respond_text(update, context, text)
+        text += "\n\n" + t("help_admin", reader.lang)
+    await respond_text(update, context, localize.html(text, reader))
 
 
 @guarded
 async def on_topics(update: Update, context: Context) -> None:
-    kb = context.bot_data.engine.kb
-    await respond(update, context, render.sections_reply(kb, user_lang(update)))
+    kb, reader = context.bot_data.engine.kb, reader_of(update, context)
+    reply = render.sections_reply(kb, reader.lang)
+    await respond(update, context, localize.localize(reply, reader))
 
 
 @guarded
 async def on_source(update: Update, context: Context) -> None:
-    kb = context.bot_data.engine.kb
-    await respond(update, context, render.source_reply(kb, user_lang(update)))
+    kb, reader = context.bot_data.engine.kb, reader_of(update, context)
+    await respond(update, context, localize.localize(render.source_reply(kb, reader.lang), reader))
 
 
 @guarded
 async def on_privacy(update: Update, context: Context) -> None:
-    await respond_text(update, context, t("privacy", user_lang(update)))
+    reader = reader_of(update, context)
+    await respond_text(update, context, localize.html(t("privacy", reader.lang), reader))
 
 
 # ---------------------------------------------------------------------------- buttons
 
 
-def _pressed(update: Update, kind: callbacks.Kind) -> tuple[CallbackQuery, Callback | None, Lang]:
+def _pressed(
+    update: Update, context: Context, kind: callbacks.Kind
+) -> tuple[CallbackQuery, Callback | None, ReaderLang]:
     """The pressed button's query, its data parsed (``None`` unless well-formed data of
-    ``kind``) and the language to answer in (the data's, else the user's)."""
+    ``kind``) and the language to answer in (the reader's choice, else the data's, else
+    the user's)."""
     query = update.callback_query
     assert query is not None  # only CallbackQueryHandlers call this
     cb = callbacks.parse(query.data)
-    lang: Lang = (cb.lang if cb else None) or user_lang(update)
+    reader = reader_of(
+        update, context, lang=cb.lang if cb else None, traditional=cb is not None and cb.traditional
+    )
     if cb is None or cb.kind != kind:
         log.info("malformed callback data (update %s)", update.update_id)
-        return query, None, lang
-    return query, cb, lang
+        return query, None, reader
+    return query, cb, reader
 
 
-async def _stale(query: CallbackQuery, lang: Lang) -> None:
-    await ack(query, plain("stale_button", lang))
+async def _stale(query: CallbackQuery, reader: ReaderLang) -> None:
+    await ack(query, localize.text(plain("stale_button", reader.lang), reader))
 
 
 @guarded
@@ -362,15 +377,16 @@ async def on_entry_button(update: Update, context: Context) -> None:
     choice (``c:``/``ci:``) is a tap: "the question that message answered means this
     entry" is recorded (``bot.feedback``), and the answer's 👍/👎 are connected to that
     question too."""
-    query, cb, lang = _pressed(update, "entry")
+    query, cb, reader = _pressed(update, context, "entry")
     kb = context.bot_data.engine.kb
     entry = callbacks.resolve_entry(cb, kb) if cb else None
     if entry is None:
-        await _stale(query, lang)
+        await _stale(query, reader)
         return
     await ack(query)
     message = query.message
-    reply = render.answer_reply(entry, kb, lang, username=context.bot.username)
+    reply = render.answer_reply(entry, kb, reader.lang, username=context.bot.username)
+    reply = localize.localize(reply, reader)
     if message is None:  # no message to reply to: answer in a private chat
         await send(context, query.from_user.id, reply)
         return
@@ -397,26 +413,27 @@ async def on_entry_button(update: Update, context: Context) -> None:
 async def on_section_button(update: Update, context: Context) -> None:
     """A section's button (``t:``/``ti:``, with a page or not): show that page of the
     section's entries (in place in private chats; see :func:`_show`)."""
-    query, cb, lang = _pressed(update, "section")
+    query, cb, reader = _pressed(update, context, "section")
     kb = context.bot_data.engine.kb
     section = callbacks.resolve_section(cb, kb) if cb else None
-    reply = render.section_reply(section.id, kb, lang, cb.page) if section and cb else None
+    reply = render.section_reply(section.id, kb, reader.lang, cb.page) if section and cb else None
     if reply is None:
-        await _stale(query, lang)
+        await _stale(query, reader)
         return
     await ack(query)
-    await _show(update, context, reply)
+    await _show(update, context, localize.localize(reply, reader))
 
 
 @guarded
 async def on_sections_button(update: Update, context: Context) -> None:
     """The back button (``T``): show the list of sections in place."""
-    query, cb, lang = _pressed(update, "sections")
+    query, cb, reader = _pressed(update, context, "sections")
     if cb is None:
-        await _stale(query, lang)
+        await _stale(query, reader)
         return
     await ack(query)
-    await _show(update, context, render.sections_reply(context.bot_data.engine.kb, lang))
+    reply = render.sections_reply(context.bot_data.engine.kb, reader.lang)
+    await _show(update, context, localize.localize(reply, reader))
 
 
 @guarded
@@ -426,11 +443,11 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     the question that message answered is known, and the row removed so that a reader
     cannot vote twice (the share link stays). A stale press (the row is gone already) gets
     the notice only."""
-    query, cb, lang = _pressed(update, "feedback")
+    query, cb, reader = _pressed(update, context, "feedback")
     if cb is None:
-        await _stale(query, lang)
+        await _stale(query, reader)
         return
-    await ack(query, plain("feedback_thanks", lang))
+    await ack(query, localize.text(plain("feedback_thanks", reader.lang), reader))
     message = query.message
     if not isinstance(message, Message) or not render.has_callback_buttons(message.reply_markup):
         return  # stale: the row was removed already
@@ -451,7 +468,7 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     log.info("unknown callback data (update %s)", update.update_id)
-    await _stale(query, user_lang(update))
+    await _stale(query, reader_of(update, context))
 
 
 async def _show(update: Update, context: Context, reply: Reply) -> None:
@@ -538,11 +555,11 @@ def _brief(error: BaseException) -> str:
 
 
 async def _apologise(update: Update, context: Context) -> None:
-    lang = user_lang(update)
+    reader = reader_of(update, context)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(plain("error", lang))
+            await update.callback_query.answer(localize.text(plain("error", reader.lang), reader))
         elif update.effective_message is not None and update.effective_chat is not None:
-            await respond_text(update, context, t("error", lang))
+            await respond_text(update, context, localize.html(t("error", reader.lang), reader))
     except TelegramError as exc:
         log.info("could not send the apology: %s", exc)

@@ -311,10 +311,16 @@ def view_reply(view: AnswerView, kb: KnowledgeBase, *, username: str | None = No
     return Reply([t(_TEXT_KEYS.get(key, key), view.lang, **values)], markup)
 
 
-def result_reply(result: MatchResult, kb: KnowledgeBase, *, username: str | None = None) -> Reply:
-    """What to answer a question with, in the question's language (an answer carries a
-    share link when the bot's ``username`` is given)."""
-    return view_reply(answer_view.build(result, kb), kb, username=username)
+def result_reply(
+    result: MatchResult,
+    kb: KnowledgeBase,
+    lang: Lang | None = None,
+    *,
+    username: str | None = None,
+) -> Reply:
+    """What to answer a question with, in ``lang`` (default: the question's language); an
+    answer carries a share link when the bot's ``username`` is given."""
+    return view_reply(answer_view.build(result, kb, lang), kb, username=username)
 
 
 # ---------------------------------------------------------------------------- browsing

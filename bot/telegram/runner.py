@@ -60,6 +60,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
     from bot.inbox import Inbox
     from bot.knowledge import KnowledgeError
     from bot.matcher import MatchConfig
+    from bot.prefs import PrefsStore
     from bot.selfcheck import CheckCache
     from bot.stats import StatsStore
     from bot.telegram.app import build_application
@@ -100,16 +101,26 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         return _fail(
             f"cannot open the feedback store in {settings.data_dir}: {_one_line(str(exc))}"
         )
+    try:
+        prefs = PrefsStore(settings.prefs_path)
+    except Exception as exc:
+        store.close()
+        inbox.close()
+        feedback.close()
+        return _fail(
+            f"cannot open the language choices in {settings.data_dir}: {_one_line(str(exc))}"
+        )
 
     configure_logging(settings.log_level, settings.token, settings.webhook_secret)
     if not asyncio.run(_token_accepted(settings)):
         store.close()
         inbox.close()
         feedback.close()
+        prefs.close()
         return _fail(
             "Telegram rejected the bot token (revoked or mistyped?); check it with @BotFather"
         )
-    app = build_application(settings, engine, store, inbox=inbox, feedback=feedback)
+    app = build_application(settings, engine, store, inbox=inbox, feedback=feedback, prefs=prefs)
     _install_sighup(app)
     _install_self_check(app)
     log.info(
@@ -156,6 +167,7 @@ def main(webhook: bool = False, env: Mapping[str, str] | None = None) -> int:
         store.close()  # no-op if post_shutdown already closed it
         inbox.close()
         feedback.close()
+        prefs.close()
     log.info("stopped")
     return 0
 

@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 
 from bot import share
 from bot.model import KnowledgeBase, Lang
-from bot.telegram import inline, render
+from bot.telegram import inline, localize, render
 from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
 from bot.telegram.handlers import guarded, respond, user_lang
@@ -47,14 +47,14 @@ async def on_shared_start(update: Update, context: Context) -> None:
     """``/start <payload>``: answer the shared entry in the language it was shared in."""
     kb = context.bot_data.engine.kb
     found = share.resolve(context.args[0] if context.args else "", kb)
-    lang = user_lang(update)
+    # the reader's /language choice, else the language it was shared in, else their own
+    reader = localize.reader_of(update, context, lang=found[1] if found else None)
     if found is None:
         log.info("a share link that names no entry (update %s)", update.update_id)
-        reply = stale_reply(kb, lang)
+        reply = stale_reply(kb, reader.lang)
     else:
-        entry, shared_lang = found
-        reply = render.answer_reply(entry, kb, shared_lang or lang, username=context.bot.username)
-    await respond(update, context, reply)
+        reply = render.answer_reply(found[0], kb, reader.lang, username=context.bot.username)
+    await respond(update, context, localize.localize(reply, reader))
 
 
 async def on_inline_query(update: Update, context: Context) -> None:

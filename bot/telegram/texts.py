@@ -66,6 +66,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "/topics 按章节浏览文章\n"
             "/source 文章出处\n"
             "/privacy 我会保存什么\n"
+            "/language 选择语言(简体、繁體、English)\n"
             "/help 本帮助"
         ),
         "en": (
@@ -79,6 +80,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "/topics browse the article by section\n"
             "/source where the article comes from\n"
             "/privacy what I store\n"
+            "/language choose the language (简体中文, 繁體中文, English)\n"
             "/help this help"
         ),
     },
@@ -133,6 +135,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "• 你点了哪个建议的问题、对回答点了 👍 还是 👎:只记下问题的文字和对应的条目,"
             "用来改进匹配;不记录是谁点的。为了把点击和问题对应起来,"
             "我会把聊天 ID、我那条消息的编号和它回答的问题保存最多两天,然后删除。\n"
+            "• 你用 /language 选择的语言:和你的用户 ID 一起保存,直到你在 /language 中"
+            "选“自动”为止(那时删除)。\n"
             "除此之外什么都不保存:不保存姓名、用户名或聊天记录。"
             "防刷屏功能只在内存中短暂记住几秒钟内的消息次数;"
             "运行日志(默认级别)只为错误等技术事件记下用户 ID,不记录问题内容。"
@@ -148,6 +152,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "text and the entry, to improve the matching; not who pressed. To connect a "
             "press to its question, I keep the chat id, the number of my message and the "
             "question it answered for at most two days, then delete them.\n"
+            "• The language you choose with /language: kept with your user id until you "
+            "pick “automatic” there, which deletes it.\n"
             "Nothing else: no names, usernames or chat histories. The flood guard only "
             "counts messages in memory for a few seconds; the server log (at its default "
             "level) notes a user id only for technical events such as errors, never the "
@@ -206,6 +212,18 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "Please ask again or use /topics.",
     },
     "feedback_thanks": {"zh": "谢谢反馈", "en": "Thanks for the feedback"},
+    "original_quote": {"zh": "原文(简体):", "en": "Original (simplified Chinese):"},
+    "language": {
+        "zh": "<b>语言</b>\n现在:{current}\n选择界面和回答使用的语言:",
+        "en": "<b>Language</b>\nNow: {current}\nChoose the language of the interface "
+        "and the answers:",
+    },
+    "language_auto": {
+        "zh": "自动(按你的 Telegram 语言和提问的语言)",
+        "en": "automatic (your Telegram language and the language you ask in)",
+    },
+    "language_auto_button": {"zh": "自动", "en": "Automatic"},
+    "language_saved": {"zh": "已保存", "en": "Saved"},
     # sharing (bot.telegram.sharing): the share button, a stale shared link, inline mode
     "share_button": {"zh": "↗ 分享这个回答", "en": "↗ Share this answer"},
     "share_stale": {
@@ -424,6 +442,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "times": {"zh": "{n} 次,最近 {last}", "en": "{n}×, last {last}"},
 }
 
+# The /language buttons: each language in itself (never converted).
+LANGUAGE_NAMES = {"zh-hans": "简体中文", "zh-hant": "繁體中文", "en": "English"}
+
 # Command menu descriptions (plain text, up to 256 characters).
 COMMANDS: dict[str, dict[Lang, str]] = {
     "start": {"zh": "介绍和示例问题", "en": "what this bot is, with example questions"},
@@ -431,6 +452,7 @@ COMMANDS: dict[str, dict[Lang, str]] = {
     "topics": {"zh": "按章节浏览文章", "en": "browse the article by section"},
     "source": {"zh": "文章出处", "en": "where the article comes from"},
     "privacy": {"zh": "我会保存什么", "en": "what the bot stores"},
+    "language": {"zh": "选择语言", "en": "choose the language"},
     "help": {"zh": "帮助", "en": "how to use the bot"},
     "reload": {"zh": "重新加载知识库(管理员)", "en": "reload the knowledge base (admin)"},
     "stats": {"zh": "问答统计(管理员)", "en": "question statistics (admin)"},
