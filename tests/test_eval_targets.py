@@ -21,10 +21,10 @@ EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 TARGET = {"answered": 95.0, "refused": 95.0}  # the issue's targets
 # Regression floors: the figures reached on 2026-11-29, minus a margin of about two questions.
 HELDOUT = {
-    "questions-heldout.yaml": {"answered": 96.0, "refused": 94.0},  # 97.7 / 98.1
+    "questions-heldout.yaml": {"answered": 95.5, "refused": 94.0},  # 96.5 / 98.1
     "questions-heldout2.yaml": {"answered": 90.0, "refused": 86.0},  # 91.6 / 91.1
     # written blind on 2026-12-07 for the next round (issue 11); floors at its baseline
-    "questions-heldout3.yaml": {"answered": 69.0, "refused": 81.0},  # 70.5 / 83.3
+    "questions-heldout3.yaml": {"answered": 69.0, "refused": 91.0},  # 70.5 / 93.3
 }
 
 
