@@ -22,7 +22,7 @@ def _citation(src: Source | None) -> dict[str, str | None] | None:
         "section": src.section_title,
         "paragraph": src.paragraph_id,
         "quote": src.quote,
-        # compatible additions after 0.2.0: the article's web address, and the clean byline
+        # compatible additions in 0.3.0: the article's web address, and the clean byline
         # readers are shown instead of the quote when the entry cites it
         "source_url": src.source_url or None,
         "byline": src.shown if src.shown != src.quote else None,
