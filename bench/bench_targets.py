@@ -381,7 +381,7 @@ async def first_answer(
             )
             if wait_check:  # until the background self-check has recorded its result
                 deadline = time.monotonic() + CHECK_WAIT
-                while not any(p.suffix == ".json" for p in data_dir.iterdir()):
+                while not (data_dir / "selfcheck.json").exists():
                     if time.monotonic() > deadline or bot.proc.returncode is not None:
                         raise TimeoutError(f"no self-check recorded: {bot.log[-300:]}")
                     await asyncio.sleep(0.1)
@@ -413,9 +413,9 @@ async def measure_startup(report: Report, tmp: Path, runs: int) -> Path | None:
             if n == 0:
                 if "checking every stored question" not in log:
                     report.note("fresh data dir: the bot did not log a background self-check")
-                records = [p for p in data.iterdir() if p.suffix == ".json"]
-                if records:
-                    seed = records[0]
+                record = data / "selfcheck.json"  # not heartbeat.json, also there
+                if record.exists():
+                    seed = record
         report.add(
             "citebot run: spawn -> first answer (fresh data dir)",
             _seconds([r.seconds for r in fresh]),
