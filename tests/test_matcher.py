@@ -319,3 +319,18 @@ def test_a_second_question_that_leaves_out_its_subject_is_not_answered_alone(eng
     result = engine.ask("赣榆那个宣讲会哪天开的，主题是啥")
     assert result.entry.id == lecture.id and result.also == ()
     assert engine.ask("主题是啥").entry.id != lecture.id
+
+
+def test_related_buttons_are_judged_before_the_unknown_word_penalty(kb) -> None:
+    from bot.matcher.decision import Candidate, decide
+
+    cfg = MatchConfig()
+    halved = Candidate(cfg.related_threshold * 0.6, 0, False, True, cfg.related_threshold * 1.2)
+    result = decide("q", "zh", kb.entries, [halved], [("菜谱", "N")], False, cfg)
+    assert result.status == "no_match" and [s.entry_id for s in result.suggestions] == [
+        kb.entries[0].id
+    ]
+    unrelated = dataclasses.replace(halved, related=False)
+    assert decide("q", "zh", kb.entries, [unrelated], [("菜谱", "N")], False, cfg).suggestions == ()
+    weak = dataclasses.replace(halved, unpenalized=cfg.related_threshold * 0.8)
+    assert decide("q", "zh", kb.entries, [weak], [("菜谱", "N")], False, cfg).suggestions == ()

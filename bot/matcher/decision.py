@@ -25,6 +25,7 @@ class Candidate:
     entry: int  # index into the base's entries
     lacks_kind: bool  # the answer lacks a kind of fact the question asks for
     related: bool = True  # shares distinctive terms (words, character pairs) with the question
+    unpenalized: float = 0.0  # the score before the unknown-word penalty
 
 
 def decide(
@@ -51,7 +52,9 @@ def decide(
         if c.score >= top.score - window
         and (
             c.score >= cfg.suggest_threshold  # a close call: "did you mean"
-            or (c.related and c.score >= cfg.related_threshold)  # related to what is asked
+            # related to what is asked: judged before the unknown words' penalty, which
+            # is about answering (a word the base never uses), not about what is nearby
+            or (c.related and max(c.score, c.unpenalized) >= cfg.related_threshold)
         )
     )
     confident = top.score >= cfg.answer_threshold and (

@@ -129,6 +129,7 @@ class Matcher:
             oov = self.config.oov_penalty
             penalty *= oov if cls == "N" else oov**weights.unknown_verb_power
         for c in candidates:
+            c.unpenalized = c.score
             c.score *= penalty
         mention = False
         says = self._lookup(norm, query.normalized) if not unknown and lang == "zh" else None
