@@ -142,6 +142,19 @@ async def test_inline_question_sends_what_a_private_chat_gets(bot):
     assert share.resolve(start_payload(button["url"]), bot.kb) == (entry, "zh")
 
 
+async def test_an_inline_question_typed_in_traditional_gets_traditional_results(bot):
+    answer = await ask_inline(bot, "連雲港有多少個愛國主義教育基地?")
+    (first, *_) = answer.params["results"]
+    entry = bot.engine.ask(BASES_ZH).entry
+    text = first["input_message_content"]["message_text"]
+    assert "愛國主義教育基地" in html_to_plain(text).split("原文")[0]  # converted...
+    assert entry.citation.quote in html_to_plain(text)  # ...but the quote is verbatim
+    assert "原文" in text and "國" in first["title"]
+    assert not answer.params.get("is_personal")  # by the query's script: still shared
+    (button,) = [b for row in first["reply_markup"]["inline_keyboard"] for b in row]
+    assert share.resolve(start_payload(button["url"]), bot.kb) == (entry, "zh")
+
+
 async def test_inline_close_call_offers_each_choice_answered(bot):
     question, result = find_ambiguous()
     answer = await ask_inline(bot, question)

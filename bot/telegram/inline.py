@@ -21,12 +21,14 @@ from telegram.constants import ParseMode
 from bot import answer_view, share
 from bot.answer_view import AnswerView
 from bot.model import Entry, KnowledgeBase, Lang, MatchResult
-from bot.telegram import render
+from bot.reader_lang import ReaderLang
+from bot.telegram import localize, render
 from bot.telegram.texts import plain, t
 
 MAX_TITLE = 64  # what Telegram shows of a title in the results list
 MAX_DESCRIPTION = 100  # the grey lines under it: a short quote
 MAX_SUGGESTIONS = 3  # results besides the answer
+TRADITIONAL_VARIANT = "zh-Hant"  # inline results in traditional: one variant for everyone
 NO_ANSWER_ID = "no-answer"  # the other result ids are share payloads, which end in _zh or _en
 
 
@@ -106,3 +108,24 @@ def example_results(kb: KnowledgeBase, lang: Lang, username: str) -> list[Inline
     return [
         entry_result(e, kb, lang, username, title=e.label(lang)) for e in render.example_entries(kb)
     ]
+
+
+def in_traditional(results: list[InlineQueryResultArticle]) -> list[InlineQueryResultArticle]:
+    """The results for a query typed in traditional characters: titles, descriptions,
+    messages and button labels converted (``zh-Hant``: the results are cached per query,
+    not per reader, so no regional variant), each quote kept verbatim and labelled."""
+    reader = ReaderLang("zh", TRADITIONAL_VARIANT)
+    out = []
+    for r in results:
+        content = r.input_message_content
+        assert isinstance(content, InputTextMessageContent)
+        out.append(
+            InlineQueryResultArticle(
+                id=r.id,
+                title=localize.text(r.title, reader),
+                description=localize.text(r.description or "", reader) or None,
+                input_message_content=_content(localize.html(content.message_text, reader)),
+                reply_markup=localize.keyboard(r.reply_markup, reader),
+            )
+        )
+    return out

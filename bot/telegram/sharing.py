@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 
 from bot import share
 from bot.model import KnowledgeBase, Lang
+from bot.reader_lang import typed_in_traditional
 from bot.telegram import inline, localize, render
 from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
@@ -77,6 +78,8 @@ async def on_inline_query(update: Update, context: Context) -> None:
     if text:
         result = engine.ask(text)
         results = inline.question_results(result, engine.kb, username)
+        if result.lang == "zh" and typed_in_traditional(text):
+            results = inline.in_traditional(results)
     else:
         results = inline.example_results(engine.kb, user_lang(update), username)
     try:
