@@ -1217,8 +1217,11 @@ def load_knowledge(
     for rel in _qa_files(reader, problems):
         entries.extend(_load_qa_file(reader, rel, paragraphs, seen, problems))
     _check_bylines(article, entries, problems)
-    synonyms = _load_synonyms(reader, problems, article, entries)
-    examples = _load_examples(reader, problems, {e.id for e in entries})
+    # entries are looked up (a pair's words, an example's id) only when all of them loaded:
+    # a broken qa file must not make every pair or example that needs it look wrong
+    loaded = entries if not problems else []
+    synonyms = _load_synonyms(reader, problems, article, loaded)
+    examples = _load_examples(reader, problems, {e.id for e in loaded})
     not_covered = _load_coverage(reader, problems, paragraphs, entries)
     unanswerable = _load_unanswerable(reader, problems, entries)
     if problems:

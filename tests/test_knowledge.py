@@ -653,3 +653,14 @@ def test_examples_name_entries_in_order(tmp_path: Path) -> None:
     assert "did you mean 'revolutionary-sites'" in err.value.problems[0].message
     (kdir / "examples.yaml").unlink()
     assert load_knowledge(kdir).examples == ()
+
+
+def test_a_broken_qa_file_does_not_make_the_synonyms_look_wrong(tmp_path) -> None:
+    from e2e_support import copy_knowledge
+
+    knowledge = copy_knowledge(tmp_path)
+    qa = knowledge / "qa" / "s1.yaml"
+    qa.write_text(qa.read_text(encoding="utf-8") + "\n  - id: [broken\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(knowledge)
+    assert {p.file for p in err.value.problems} == {"qa/s1.yaml"}, str(err.value)
