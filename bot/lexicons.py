@@ -106,12 +106,15 @@ def en_lexicon() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def t2s_table() -> tuple[dict[str, str], frozenset[str]]:
-    """Traditional → simplified words (zhconv's zh-cn table), and every prefix of a word
-    (where a longer match may still come)."""
+def t2s_table() -> tuple[dict[str, str], dict[str, int]]:
+    """Traditional → simplified words (zhconv's zh-cn table), and for each character that
+    begins a word, the length of its longest word (how far a match may reach)."""
     table = dict(line.split("\t", 1) for line in _table_rows("t2s.txt"))
-    prefixes = frozenset(word[:i] for word in table for i in range(1, len(word) + 1))
-    return table, prefixes
+    reach: dict[str, int] = {}
+    for word in table:
+        if len(word) > reach.get(word[0], 0):
+            reach[word[0]] = len(word)
+    return table, reach
 
 
 @lru_cache(maxsize=1)

@@ -81,14 +81,12 @@ def to_simplified(text: str) -> str:
 def _longest_word(text: str, pos: int) -> tuple[str, int]:
     """The longest word of the table at ``pos`` (converted) and where it ends; the
     character itself if none."""
-    table, prefixes = t2s_table()
+    table, reach = t2s_table()
     found, end = text[pos], pos + 1
-    i = pos + 1
-    while i <= len(text) and text[pos:i] in prefixes:
+    for i in range(min(len(text), pos + reach.get(text[pos], 1)), pos + 1, -1):
         word = table.get(text[pos:i])
         if word is not None:
-            found, end = word, i
-        i += 1
+            return word, i
     return found, end
 
 
