@@ -20,6 +20,7 @@ base and releases the reload lock for the next one (:class:`ReloadAbandoned`).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from bot import learned as overlay
 from bot.knowledge import KnowledgeError, Problem, load_knowledge
 from bot.matcher import MatchConfig, Matcher, Query
 from bot.matcher.known import KnownUnanswerable
+from bot.memory import release_free_memory
 from bot.model import KnowledgeBase, MatchResult
 from bot.normalize import (
     Synonyms,
@@ -267,6 +269,7 @@ class Engine:
         the overlay of learned variants (``bot.learned``), merged at every load."""
         self._configure(Path(directory), config, ranker, cache, remember, learned)
         self._state = self._build(self._load())  # raises KnowledgeError
+        release_free_memory()  # what indexing allocated and let go of
 
     def _configure(
         self,
@@ -391,8 +394,16 @@ class Engine:
         and keeps the old base once ``deadline`` (default: ``reload_time_limit`` seconds
         from now) has passed or was abandoned: waiting for another reload included.
         """
-        if deadline is None:
-            deadline = Deadline(self.reload_time_limit)
+        try:
+            return self._reload(deadline or Deadline(self.reload_time_limit))
+        finally:
+            # The base let go of (the old one, or a refused new one) holds reference
+            # cycles: without a collection it lingers until the next automatic one, and
+            # each reload kept ~15 MB more (98 -> 118 -> 132 MB). ~50 ms, after a reload.
+            gc.collect()
+            release_free_memory()
+
+    def _reload(self, deadline: Deadline) -> ReloadSummary:
         if not self._reload_lock.acquire(timeout=deadline.remaining()):
             raise ReloadAbandoned("busy", deadline.seconds)
         try:
