@@ -78,8 +78,18 @@ class PrefsStore(SqliteWorker):
         return future
 
     async def set(self, user_id: int, choice: Choice | None) -> None:
-        """:meth:`set_nowait`, awaiting the write (a failure is logged and raised)."""
-        await asyncio.wrap_future(self.set_nowait(user_id, choice))
+        """:meth:`set_nowait`, awaiting the write; if it fails, the previous choice is
+        back in force and the failure raised (the reader is told it was not saved)."""
+        previous = self.get(user_id)
+        try:
+            await asyncio.wrap_future(self.set_nowait(user_id, choice))
+        except BaseException:
+            if self.get(user_id) == choice:  # no later change in between: undo this one
+                if previous is None:
+                    self._choices.pop(int(user_id), None)
+                else:
+                    self._choices[int(user_id)] = previous
+            raise
 
     async def forget(self, user_id: int) -> None:
         """Delete the reader's row: back to automatic."""

@@ -62,6 +62,8 @@ def code_script(language_code: str | None) -> Literal["hans", "hant"] | None:
     tags = _subtags(language_code)
     if tags[0] != "zh":
         return None
+    if "hans" in tags:  # an explicit script wins over the region (zh-Hans-HK)
+        return "hans"
     return "hant" if "hant" in tags or any(t in VARIANTS for t in tags[1:]) else "hans"
 
 
@@ -76,9 +78,11 @@ def code_variant(language_code: str | None) -> str:
 
 
 def typed_in_traditional(text: str) -> bool:
-    """Whether ``text`` has Chinese written in traditional characters (it changes when
-    converted to simplified, as the engine does for matching)."""
-    return bool(_CJK.search(text)) and to_simplified(text) != text
+    """Whether ``text`` has Chinese written in traditional characters (its ideographs
+    change when converted to simplified, as the engine does for matching; punctuation such
+    as 「」 does not count)."""
+    ideographs = "".join(_CJK.findall(text))
+    return bool(ideographs) and to_simplified(ideographs) != ideographs
 
 
 def decide(

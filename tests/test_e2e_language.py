@@ -210,3 +210,22 @@ async def test_a_forged_language_button_changes_nothing(bot):
     await bot.wait_handled(press)
     assert "失效" in ack.params["text"]
     assert bot.app.bot_data.prefs.get(READER_ID) is None
+
+
+async def test_a_language_button_pressed_in_a_group_answers_the_presser_only(bot):
+    from e2e_support import GROUP_ID
+
+    prefs = bot.app.bot_data.prefs
+    _, menu = await bot.group("/language")
+    shared = dict(bot.api.bot_message(menu))
+    mark = bot.api.mark()
+    press = bot.api.press(menu, "English", user_id=4242)
+    ack = await bot.api.wait_for("answerCallbackQuery", since=mark)
+    reply = await bot.reply_to(press, since=mark)
+    await bot.wait_handled(press)
+    assert prefs.get(4242) == "en" and prefs.get(READER_ID) is None
+    assert ack.params["text"] == "Saved"
+    assert reply.chat_id == GROUP_ID and reply.reply_to_message_id == shared["message_id"]
+    assert '<a href="tg://user?id=4242">' in reply.text and "Now: English" in plain(reply)
+    assert not bot.api.find("editMessageText", since=mark)  # everyone's menu is untouched
+    assert bot.api.messages[(GROUP_ID, shared["message_id"])] == shared

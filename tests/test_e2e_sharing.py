@@ -150,6 +150,7 @@ async def test_an_inline_question_typed_in_traditional_gets_traditional_results(
     assert "愛國主義教育基地" in html_to_plain(text).split("原文")[0]  # converted...
     assert entry.citation.quote in html_to_plain(text)  # ...but the quote is verbatim
     assert "原文" in text and "國" in first["title"]
+    assert first["description"].rstrip("…") in entry.citation.quote  # the quote: verbatim
     assert not answer.params.get("is_personal")  # by the query's script: still shared
     (button,) = [b for row in first["reply_markup"]["inline_keyboard"] for b in row]
     assert share.resolve(start_payload(button["url"]), bot.kb) == (entry, "zh")

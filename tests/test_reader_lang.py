@@ -49,6 +49,7 @@ ENGLISH = ReaderLang("en")
         ("zh-hk", "hant", "zh-HK"),
         ("zh-Hant-HK", "hant", "zh-HK"),
         ("zh-mo", "hant", "zh-HK"),  # Macau reads as Hong Kong does
+        ("zh-Hans-HK", "hans", "zh-HK"),  # an explicit script wins over the region
         ("en", None, "zh-Hant"),
         ("en-US", None, "zh-Hant"),
         ("ru", None, "zh-Hant"),
@@ -101,6 +102,7 @@ def test_decide(choice, code, lang, traditional, expected):
         ("連雲港有多少個愛國主義教育基地", True),
         ("开山島在哪", True),  # one traditional character is enough
         ("连云港有多少个爱国主义教育基地?", False),
+        ("「连云港」有多少个爱国主义教育基地?", False),  # corner quotes are punctuation
         ("开山岛在哪里", False),
         ("How many bases are there?", False),
         ("12345", False),
@@ -184,6 +186,15 @@ def test_localize_converts_all_but_the_quote_and_labels_it():
     assert [b.callback_data for b in rows[0]] == ["f:+:bases:zt", "f:-:bases:zt"]
     assert (rows[1][0].text, rows[1][0].callback_data) == ("開山島在哪", "a:kaishan:zt")
     assert rows[2][0].callback_data == "r:s:12"  # no language in it: left alone
+
+
+def test_localize_leaves_addresses_in_tags_alone():
+    from bot.telegram.localize import html
+
+    message = '<a href="https://example.cn/连云港.html">连云港</a>'
+    assert html(message, ReaderLang("zh", "zh-TW")) == (
+        '<a href="https://example.cn/连云港.html">連雲港</a>'
+    )
 
 
 @pytest.mark.parametrize("reader", [SIMPLIFIED, ENGLISH])
@@ -282,3 +293,21 @@ def test_localize_keeps_an_expandable_quote_with_its_bold_support_verbatim():
     )
     reply = localize(Reply([f"有66个。\n{quote}"]), ReaderLang("zh", "zh-Hant"))
     assert reply.messages == [f"有66個。\n原文(簡體):\n{quote}"]
+
+
+def test_a_choice_that_could_not_be_written_is_not_in_force(tmp_path, monkeypatch):
+    import sqlite3
+
+    with PrefsStore(tmp_path / "prefs.sqlite3") as prefs:
+        asyncio.run(prefs.set(7, "en"))
+
+        def broken(conn, items):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(prefs, "_write", broken)
+        with pytest.raises(sqlite3.OperationalError):
+            asyncio.run(prefs.set(7, "zh-hant"))
+        assert prefs.get(7) == "en"  # the previous choice, not the one that failed
+        with pytest.raises(sqlite3.OperationalError):
+            asyncio.run(prefs.set(9, "zh-hans"))
+        assert prefs.get(9) is None

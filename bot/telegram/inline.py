@@ -10,6 +10,8 @@ is left out: a press on a message sent inline carries no chat to connect it to.
 
 from __future__ import annotations
 
+import re
+
 from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -110,6 +112,17 @@ def example_results(kb: KnowledgeBase, lang: Lang, username: str) -> list[Inline
     ]
 
 
+def _description(description: str | None, message: str, reader: ReaderLang) -> str | None:
+    """A result's grey line for a traditional reader: a short quote of the article stays
+    verbatim, as in the message; anything else is converted."""
+    if not description:
+        return description
+    quoted = "".join(re.findall(r"<blockquote[^>]*>(.*?)</blockquote>", message, re.S))
+    if description.rstrip("…") in render.plain_text(quoted):
+        return description
+    return localize.text(description, reader)
+
+
 def in_traditional(results: list[InlineQueryResultArticle]) -> list[InlineQueryResultArticle]:
     """The results for a query typed in traditional characters: titles, descriptions,
     messages and button labels converted (``zh-Hant``: the results are cached per query,
@@ -123,7 +136,7 @@ def in_traditional(results: list[InlineQueryResultArticle]) -> list[InlineQueryR
             InlineQueryResultArticle(
                 id=r.id,
                 title=localize.text(r.title, reader),
-                description=localize.text(r.description or "", reader) or None,
+                description=_description(r.description, content.message_text, reader),
                 input_message_content=_content(localize.html(content.message_text, reader)),
                 reply_markup=localize.keyboard(r.reply_markup, reader),
             )

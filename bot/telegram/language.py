@@ -8,15 +8,19 @@ redraws the menu in place, in the newly chosen language.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+import logging
+import sqlite3
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.reader_lang import CHOICES, ReaderLang
 from bot.telegram import callbacks, localize
 from bot.telegram.context import Context
-from bot.telegram.handlers import ack, guarded, respond, send
+from bot.telegram.handlers import _show, ack, guarded, respond
 from bot.telegram.render import Reply
 from bot.telegram.texts import LANGUAGE_NAMES, plain, t
+
+log = logging.getLogger(__name__)
 
 
 def language_reply(choice: str | None, reader: ReaderLang) -> Reply:
@@ -63,16 +67,14 @@ async def on_language_button(update: Update, context: Context) -> None:
         reader = localize.reader_of(update, context)
         await ack(query, localize.text(plain("stale_button", reader.lang), reader))
         return
-    await prefs.set(query.from_user.id, None if picked == callbacks.AUTO else picked)  # type: ignore[arg-type]
+    try:
+        await prefs.set(query.from_user.id, None if picked == callbacks.AUTO else picked)  # type: ignore[arg-type]
+    except (sqlite3.Error, OSError, RuntimeError) as exc:  # the disk, or a closing store
+        log.warning("language choice not saved: %s", type(exc).__name__)
+        reader = localize.reader_of(update, context)
+        await ack(query, localize.text(plain("language_not_saved", reader.lang), reader))
+        return
     reader = localize.reader_of(update, context)
     await ack(query, localize.text(plain("language_saved", reader.lang), reader))
-    reply = language_reply(_choice(update, context), reader)
-    message = query.message
-    if isinstance(message, Message) and message.is_accessible:
-        try:
-            await query.edit_message_text(reply.messages[0], reply_markup=reply.markup)
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return  # pressed twice
-    await send(context, message.chat.id if message else query.from_user.id, reply)
+    # in a group the menu is everyone's: the presser gets theirs as a reply (as browsing)
+    await _show(update, context, language_reply(_choice(update, context), reader))

@@ -25,6 +25,7 @@ from bot.telegram.context import Context
 from bot.telegram.render import MAX_MESSAGE, Reply, raw, size, to_messages
 from bot.telegram.texts import t
 
+_TAG = re.compile(r"(<[^>]*>)")
 _QUOTE = re.compile(r"(<blockquote(?: [^>]*)?>.*?</blockquote>)", re.S)
 
 
@@ -69,8 +70,14 @@ def html(message: str, reader: ReaderLang) -> str:
         if i % 2:  # a quote: verbatim, labelled
             out.append(label + "\n" + part)
         else:
-            out.append(to_traditional(part, reader.variant))
+            out.append(_between_tags(part, reader.variant))
     return "".join(out)
+
+
+def _between_tags(part: str, variant: str) -> str:
+    """``part`` converted, but for its tags: an address (``<a href>``) stays as it is."""
+    pieces = _TAG.split(part)
+    return "".join(p if i % 2 else to_traditional(p, variant) for i, p in enumerate(pieces))
 
 
 def _label(reader: ReaderLang) -> str:

@@ -139,8 +139,12 @@ def _chunks(text: str, budget: int) -> list[str]:
     return out
 
 
-def _strip_tags(html_text: str) -> str:
+def plain_text(html_text: str) -> str:
+    """What a reader reads of ``html_text``: tags dropped, entities decoded."""
     return html.unescape(re.sub(r"<[^<>]*>", "", html_text))
+
+
+_strip_tags = plain_text
 
 
 def _pieces(block: Block, limit: int) -> list[tuple[str, str]]:

@@ -138,7 +138,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "• 你点了哪个建议的问题、对回答点了 👍 还是 👎:只记下问题的文字和对应的条目,"
             "用来改进匹配;不记录是谁点的。为了把点击和问题对应起来,"
             "我会把聊天 ID、我那条消息的编号和它回答的问题保存最多两天,然后删除。\n"
-            "• 你用 /language 选择的语言:和你的用户 ID 一起保存,直到你在 /language 中"
+            "• 你用 /language 选择的语言:和你的用户 ID、选择的时间一起保存,直到你在 /language 中"
             "选“自动”为止(那时删除)。\n"
             "除此之外什么都不保存:不保存姓名、用户名或聊天记录。"
             "防刷屏功能只在内存中短暂记住几秒钟内的消息次数;"
@@ -155,7 +155,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "text and the entry, to improve the matching; not who pressed. To connect a "
             "press to its question, I keep the chat id, the number of my message and the "
             "question it answered for at most two days, then delete them.\n"
-            "• The language you choose with /language: kept with your user id until you "
+            "• The language you choose with /language: kept with your user id and when you "
+            "chose it, until you "
             "pick “automatic” there, which deletes it.\n"
             "Nothing else: no names, usernames or chat histories. The flood guard only "
             "counts messages in memory for a few seconds; the server log (at its default "
@@ -220,6 +221,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "<b>语言</b>\n现在:{current}\n选择界面和回答使用的语言:",
         "en": "<b>Language</b>\nNow: {current}\nChoose the language of the interface "
         "and the answers:",
+    },
+    "language_not_saved": {
+        "zh": "没能保存,请稍后再试。",
+        "en": "Could not save that; please try again later.",
     },
     "language_auto": {
         "zh": "自动(按你的 Telegram 语言和提问的语言)",
