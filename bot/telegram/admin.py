@@ -37,8 +37,8 @@ from bot.telegram.handlers import (
     is_group,
     respond,
     respond_text,
-    user_lang,
 )
+from bot.telegram.localize import reader_of
 from bot.telegram.render import Block, Reply, Span
 from bot.telegram.texts import plain, t
 
@@ -55,7 +55,7 @@ STOP_CHECK = 0.25  # seconds between looks at whether the application is stoppin
 async def on_refused(update: Update, context: Context) -> None:
     """An admin command from someone who is not an admin (private chats and groups alike)."""
     log.info("refused an admin command from a non-admin (update %s)", update.update_id)
-    await respond_text(update, context, t("not_admin", user_lang(update)))
+    await respond_text(update, context, t("not_admin", reader_of(update, context).lang))
 
 
 async def reload_knowledge(engine: Engine, app: App | None = None) -> ReloadSummary:
@@ -169,7 +169,7 @@ async def on_reload(update: Update, context: Context) -> None:
     """/reload: acknowledge at once, then validate, check what the changes can affect and
     swap the knowledge base; report the changes or the problems. The full self-check then
     runs in the background, and its result follows."""
-    lang = user_lang(update)
+    lang = reader_of(update, context).lang
     engine = context.bot_data.engine
     await respond_text(update, context, t("reloading", lang))
     chat = update.effective_chat
@@ -260,7 +260,9 @@ async def on_stats(update: Update, context: Context) -> None:
     counts = await data.store.counts()
     feedback = await data.feedback.counts() if data.feedback is not None else {}
     pending = data.inbox.counts()[0] if data.inbox is not None else 0
-    html_text = stats_html(counts, data.engine, user_lang(update), feedback=feedback, inbox=pending)
+    html_text = stats_html(
+        counts, data.engine, reader_of(update, context).lang, feedback=feedback, inbox=pending
+    )
     await respond_text(update, context, html_text)
 
 
@@ -291,7 +293,7 @@ def _int_arg(value: str, low: int, high: int) -> int | None:
 async def on_unanswered(update: Update, context: Context) -> None:
     """/unanswered [count] [days]: the most frequent recent questions the bot could not
     answer (private chats only: question texts are not shown in groups)."""
-    lang = user_lang(update)
+    lang = reader_of(update, context).lang
     if is_group(update.effective_chat):
         await respond_text(update, context, t("private_only", lang))
         return
@@ -389,7 +391,7 @@ async def _next(feedback: FeedbackStore) -> ReviewItem | None:
 async def on_review(update: Update, context: Context) -> None:
     """/review: the most frequent pending learning pair, with its buttons (private chats
     only: question texts are not shown in groups)."""
-    lang = user_lang(update)
+    lang = reader_of(update, context).lang
     if is_group(update.effective_chat):
         await respond_text(update, context, t("private_only", lang))
         return
@@ -408,7 +410,7 @@ async def on_review_button(update: Update, context: Context) -> None:
     Acts on the item, then shows the next one in the same message."""
     query = update.callback_query
     assert query is not None
-    lang = user_lang(update)
+    lang = reader_of(update, context).lang
     user = update.effective_user
     if not is_admin(user.id if user is not None else None, context.bot_data.settings):
         log.info("refused a review button from a non-admin (update %s)", update.update_id)

@@ -22,7 +22,8 @@ from bot.reader_lang import typed_in_traditional
 from bot.telegram import inline, localize, render
 from bot.telegram.context import Context
 from bot.telegram.flood import Verdict
-from bot.telegram.handlers import guarded, respond, user_lang
+from bot.telegram.handlers import guarded, respond
+from bot.telegram.localize import reader_of
 from bot.telegram.render import Reply
 from bot.telegram.texts import t
 
@@ -81,7 +82,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
         if result.lang == "zh" and typed_in_traditional(text):
             results = inline.in_traditional(results)
     else:
-        results = inline.example_results(engine.kb, user_lang(update), username)
+        results = inline.example_results(engine.kb, reader_of(update, context).lang, username)
     try:
         await query.answer(results, cache_time=CACHE_TIME, is_personal=not text)
     except BadRequest as exc:  # "query is too old": the reader typed on, or we were slow
