@@ -160,7 +160,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "list": (
         re.compile(
-            r"哪几|分别是|具体是哪|具体有哪|都有哪|都是哪|有哪些|包括哪|包含哪|"
+            r"哪几|分别是|具体|都有哪|都是哪|有哪些|包括哪|包含哪|"
             r"\bwhich (two|three|four|five|six)\b|\bwhat are the\b|\blist\b"
         ),
         re.compile(r"、|[,，;；].*[,，;；]|,.*\band\b|“[^”]+”[^“]*“"),

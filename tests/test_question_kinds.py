@@ -232,3 +232,12 @@ def test_bare_topics_ask_nothing_in_particular(question: str, bare: bool) -> Non
 )
 def test_a_message_asking_two_things_is_split_where_both_sides_ask(question, lang, parts) -> None:
     assert split_two(question, lang) == parts
+
+
+@pytest.mark.parametrize(
+    "question", ["精品教学线路的具体路线", "开山岛精神的具体内涵是什么", "50件民生实事具体是哪些"]
+)
+def test_asking_for_specifics_asks_for_a_list(question: str) -> None:
+    # "具体…" wants the details themselves, which an answer that only names or counts
+    # them does not give (the article rarely lists them: these are near-misses)
+    assert "list" in asked_kinds(strip_fillers(normalize(question)))
