@@ -165,6 +165,21 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
         re.compile(r"、|[,，;；].*[,，;；]|,.*\band\b|“[^”]+”[^“]*“"),
     ),
+    # how a reader can take part or get at something: sign up, download, listen, tickets
+    "access": (
+        re.compile(
+            r"报名|下载|收听|收看|购票|买票|门票|在哪(?:里|儿)?(?:能|可以)?(?:看|听|买)|"
+            r"\bsign(?:ing)? up\b|\bregist|\bdownload|\btickets?\b|"
+            r"\bwhere can (?:i|we|you|one) (?:watch|listen|hear|buy|see|get)\b|"
+            r"\bhow (?:do|can) (?:i|we|you|one) (?:apply|sign)\b"
+        ),
+        re.compile(
+            r"报名|下载|网址|网站|链接|二维码|http|收听|收看|播出|频道|门票|票价|免费|"
+            r"\bsign(?:ing)? up\b|\bregist|\bdownload|\bwebsite\b|\blink\b|\btickets?\b|"
+            r"\bchannel\b|\bbroadcast|\bfree\b",
+            re.I,
+        ),
+    ),
 }
 
 

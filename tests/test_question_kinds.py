@@ -241,3 +241,22 @@ def test_asking_for_specifics_asks_for_a_list(question: str) -> None:
     # "具体…" wants the details themselves, which an answer that only names or counts
     # them does not give (the article rarely lists them: these are near-misses)
     assert "list" in asked_kinds(strip_fillers(normalize(question)))
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("实境课堂怎么报名", True),
+        ("表情包在哪里可以下载", True),
+        ("Where can I listen to the radio drama?", True),
+        ("How do I sign up for the red tour?", True),
+        ("常年在外地的党员怎么参加学习", False),  # how they take part: the article says
+        ("实境课堂在哪里", False),
+    ],
+)
+def test_asking_how_to_get_at_something(question: str, asks: bool) -> None:
+    norm = strip_fillers(normalize(question))
+    assert ("access" in asked_kinds(norm)) is asks
+    if asks:
+        assert "access" not in answer_kinds("实境课堂以“传承红色基因”为主题。")
+        assert "access" in answer_kinds("可在“学习强国”平台免费下载。")

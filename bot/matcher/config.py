@@ -32,6 +32,7 @@ GUARD_FACTORS: Mapping[str, float] = MappingProxyType(
         "area": 0.5,
         "episodes": 0.5,
         "list": 0.7,
+        "access": 0.5,  # "怎么报名", "where can I listen": an answer saying how
         "unit": 0.7,  # "多少名党员" (people) is not answered by "30家" (companies)
         "named": 0.7,  # the post, level or superlative asked about (市委副书记, 省级, 最大)
         "doer": 0.7,  # "谁设计的": an answer naming who did it
