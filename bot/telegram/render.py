@@ -213,7 +213,10 @@ def source_blocks(view: AnswerView) -> list[Block]:
     blocks = [where]
     if src.original:
         blocks.append(line(answer_view.reader_text("original", lang)))
-    blocks.append(quote_block(src.pieces))
+    if src.shown != src.quote:  # the article's clean byline: its metadata, not its words
+        blocks.append(tuple(Span(text, "b" if bold else "i") for text, bold in src.pieces))
+    else:
+        blocks.append(quote_block(src.pieces))
     if src.source_url:
         link = answer_view.reader_text("source_link", lang)
         blocks.append(raw(f'🔗 <a href="{html.escape(src.source_url)}">{esc(link)}</a>'))
