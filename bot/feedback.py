@@ -176,14 +176,16 @@ class FeedbackStore(SqliteWorker):
         counts = dict.fromkeys(KINDS, 0)
         counts.update({kind: int(n) for kind, n in rows})
         counts["not_in_article"] = conn.execute("SELECT COUNT(*) FROM not_in_article").fetchone()[0]
+        counts["queue"] = conn.execute("SELECT COUNT(*) " + self._PENDING).fetchone()[0]
         return counts
 
-    _QUEUE = (
-        "SELECT p.rowid, p.question, p.entry_id, p.kind, p.count, p.last_seen FROM pairs p "
+    _PENDING = (  # the pairs /review still shows
+        "FROM pairs p "
         "WHERE NOT EXISTS (SELECT 1 FROM reviewed r WHERE r.question = p.question "
         "AND r.entry_id = p.entry_id AND r.kind = p.kind) "
         "AND NOT EXISTS (SELECT 1 FROM not_in_article n WHERE n.question = p.question) "
     )
+    _QUEUE = "SELECT p.rowid, p.question, p.entry_id, p.kind, p.count, p.last_seen " + _PENDING
 
     def _queue_items(self, limit: int, item_id: int | None) -> list[ReviewItem]:
         sql, args = self._QUEUE, []

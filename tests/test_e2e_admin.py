@@ -153,7 +153,7 @@ async def test_stats_and_unanswered(bot):
     row = [str(expected[k]) for k in ("answered", "ambiguous", "no_match", "smalltalk")]
     assert counts == [tuple(row), tuple(row)]  # since start, and in total (fresh data dir)
     assert f"{len(bot.kb.entries)} 条" in text and bot.kb.version in text
-    assert "点选建议 0,👍 0,👎 0;收件箱待回答 1" in text  # pending: this very /stats
+    assert "点选建议 0,👍 0,👎 0;待审核 0 条(/review);收件箱待回答 1" in text  # this /stats
 
     _, reply = await bot.private("/unanswered", user_id=ADMIN_ID)
     text = plain(reply)
@@ -163,6 +163,7 @@ async def test_stats_and_unanswered(bot):
     assert any("火星上有水吗" in ln and "1 次" in ln for ln in lines)
     assert top < next(i for i, ln in enumerate(lines) if "火星上有水吗" in ln)
     assert BASES_ZH.rstrip("?") not in text  # answered questions are not kept
+    assert lines[-1] == "待审核的读者点选和评价:0 条(/review)"  # the review queue's size
     if ambiguous:
         assert any(ambiguous in ln for ln in lines[top + 1 :])
 

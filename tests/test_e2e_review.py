@@ -53,6 +53,11 @@ async def test_a_tap_reviewed_and_added_is_then_answered_directly(bot):
     await bot.reply_to(tap, since=mark)
     await bot.wait_handled(tap)
 
+    _, stats = await bot.private("/stats", user_id=ADMIN_ID)
+    assert "待审核 1 条(/review)" in plain(stats)  # the queue's size, in /stats...
+    _, unanswered = await bot.private("/unanswered", user_id=ADMIN_ID)
+    assert plain(unanswered).endswith("待审核的读者点选和评价:1 条(/review)")  # ...and here
+
     _, review = await bot.private("/review", user_id=ADMIN_ID)
     text = plain(review)
     assert ASKED in text and "点了" in text and "1 次" in text

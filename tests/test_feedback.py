@@ -36,7 +36,7 @@ def test_pairs_are_counted_per_question_entry_and_kind(store, clock) -> None:
     store.record_sync("  连云港有多少个基地  ", "bases", "tap")
     store.record_sync("连云港有多少个基地", "bases", "up")
     store.record_sync("连云港有多少个基地", "other", "down")
-    assert store.counts_sync() == {"tap": 2, "up": 1, "down": 1, "not_in_article": 0}
+    assert store.counts_sync() == {"tap": 2, "up": 1, "down": 1, "not_in_article": 0, "queue": 3}
     pending = store.pending_sync()
     assert [(p.question, p.entry_id, p.kind, p.count) for p in pending] == [
         ("连云港有多少个基地", "bases", "tap", 2),

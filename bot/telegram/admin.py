@@ -241,7 +241,7 @@ def stats_html(
 ) -> str:
     values: dict[str, Any] = {f"s_{k}": v for k, v in counts.since_start.items()}
     values |= {f"t_{k}": v for k, v in counts.total.items()}
-    values |= {f"f_{k}": (feedback or {}).get(k, 0) for k in ("tap", "up", "down")}
+    values |= {f"f_{k}": (feedback or {}).get(k, 0) for k in ("tap", "up", "down", "queue")}
     values["inbox"] = inbox
     return t(
         "stats",
@@ -312,6 +312,10 @@ async def on_unanswered(update: Update, context: Context) -> None:
     top = await store.top_unanswered(limit, days, ("no_match",))
     unclear = await store.top_unanswered(min(limit, 5), days, ("ambiguous",))
     blocks = unanswered_blocks(top, unclear, days, lang)
+    feedback = context.bot_data.feedback
+    if feedback is not None:
+        queue = (await feedback.counts())["queue"]
+        blocks += [render.line(""), render.raw(t("review_queue_size", lang, n=queue))]
     await respond(update, context, Reply(render.to_messages(blocks)))
 
 

@@ -421,7 +421,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "累计:已回答 {t_answered},待选择 {t_ambiguous},"
             "未回答 {t_no_match},寒暄 {t_smalltalk}\n"
             "知识库:{entries} 条,版本 <code>{version}</code>\n"
-            "读者反馈:点选建议 {f_tap},👍 {f_up},👎 {f_down};收件箱待回答 {inbox}"
+            "读者反馈:点选建议 {f_tap},👍 {f_up},👎 {f_down};待审核 {f_queue} 条(/review);"
+            "收件箱待回答 {inbox}"
         ),
         "en": (
             "<b>Statistics</b>\n"
@@ -431,12 +432,16 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "unanswered {t_no_match}, small talk {t_smalltalk}\n"
             "Knowledge base: {entries} entries, version <code>{version}</code>\n"
             "Readers' feedback: suggestions tapped {f_tap}, 👍 {f_up}, 👎 {f_down}; "
-            "inbox not yet answered {inbox}"
+            "waiting for review {f_queue} (/review); inbox not yet answered {inbox}"
         ),
     },
     "unanswered": {
         "zh": "<b>最近 {days} 天最常见的未回答问题</b>",
         "en": "<b>Most frequent unanswered questions, last {days} days</b>",
+    },
+    "review_queue_size": {
+        "zh": "待审核的读者点选和评价:{n} 条(/review)",
+        "en": "Readers' taps and votes waiting for review: {n} (/review)",
     },
     "unclear": {
         "zh": "<b>需要选择(“你是想问”)的问题</b>",
