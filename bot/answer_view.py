@@ -118,6 +118,7 @@ class AnswerView:
     smalltalk: str | None = None  # "greeting" | "thanks" | None
     # a message asking two things: the second answer, each with its own source
     also: tuple[AnswerView, ...] = ()
+    browse: bool = False  # only a topic, shared by several entries: browsing the article helps
 
     @property
     def message_key(self) -> str:
@@ -223,7 +224,7 @@ def build(result: MatchResult, kb: KnowledgeBase, lang: Lang | None = None) -> A
             **common,
         )
     if result.status == "ambiguous" and choices:
-        return AnswerView(kind="choose", **common)
+        return AnswerView(kind="choose", browse=result.reason == "bare topic", **common)
     if result.smalltalk in SMALLTALK_KINDS:
         return AnswerView(kind="smalltalk", **common)
     return AnswerView(kind="not_found", **common)

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fake_bot_api import DEFAULT_TOKEN, WAIT, FakeBotApi, Request, html_to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +42,8 @@ OBSERVER_GROUP = 1_000  # handler group of the test observer, after the bot's ow
 _ENGINES: dict[Path, Any] = {}
 
 
-AMBIGUOUS_CANDIDATES = ("党史", "红色", "连云港", "宣讲", "学习", "教育", "活动")
+# vague questions (not bare topics, which get the sections too): "did you mean" close calls
+AMBIGUOUS_CANDIDATES = ("连云港做了什么", "宣讲活动有哪些", "活动有哪些")
 
 
 def find_ambiguous() -> tuple[str, Any]:
@@ -51,9 +51,10 @@ def find_ambiguous() -> tuple[str, Any]:
     engine = shared_engine()
     for question in AMBIGUOUS_CANDIDATES:
         result = engine.ask(question)
-        if result.status == "ambiguous" and len(result.suggestions) >= 2:
+        close_call = result.status == "ambiguous" and result.reason != "bare topic"
+        if close_call and len(result.suggestions) >= 2:
             return question, result
-    pytest.skip(f"none of {AMBIGUOUS_CANDIDATES} is ambiguous for the current matcher")
+    raise AssertionError(f"none of {AMBIGUOUS_CANDIDATES} is a close call for the matcher")
 
 
 def shared_engine() -> Any:

@@ -100,3 +100,16 @@ async def test_group_browsing_replies_to_whoever_pressed(bot):
     answer = await bot.reply_to(press, since=mark)
     assert answer.reply_to_message_id == bot.api.bot_message(following)["message_id"]
     assert "<blockquote" in answer.text
+
+
+async def test_a_bare_topic_offers_its_entries_and_the_sections(bot):
+    _, reply = await bot.private("党史学习教育")  # the article's whole subject
+    data = [b["callback_data"] for b in reply.buttons]
+    assert data[-1] == "T:zh" and 1 <= len(data) - 1 <= 3
+    assert all(d.startswith("c:") for d in data[:-1])
+    mark = bot.api.mark()
+    press = bot.api.press(reply, "T:zh")
+    edit = await bot.api.wait_for("editMessageText", since=mark)
+    await bot.wait_handled(press)
+    sections = render.browsable_sections(bot.kb)
+    assert [b["text"] for b in edit.buttons] == [render.label(s.title) for s in sections]

@@ -255,6 +255,11 @@ def choice_keyboard(view: AnswerView, kb: KnowledgeBase) -> InlineKeyboardMarkup
             continue
         data = callbacks.entry_data(entry, kb, view.lang, choice=True)
         rows.append([InlineKeyboardButton(label(choice.label), callback_data=data)])
+    if rows and view.browse:  # a bare topic: the article's sections are a way in too
+        browse = callbacks.sections_data(view.lang)
+        rows.append(
+            [InlineKeyboardButton(plain("browse_sections", view.lang), callback_data=browse)]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -116,6 +116,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "back": {"zh": "« 返回章节", "en": "« Back to sections"},
     "page": {"zh": "第 {n}/{count} 页", "en": "Page {n} of {count}"},
+    "browse_sections": {"zh": "📚 按章节浏览", "en": "📚 Browse by section"},
     "page_previous": {"zh": "◀ 上一页", "en": "◀ Previous"},
     "page_next": {"zh": "下一页 ▶", "en": "Next ▶"},
     "source": {
