@@ -28,11 +28,11 @@ def kb(engine):
 
 
 class Clock:
-    """A clock for the pure rate limiters (flood guard, error digest): time moves only when
-    a test says so."""
+    """An injected clock (flood guard, error digest, the SQLite stores): time moves only
+    when a test says so."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now

@@ -7,6 +7,7 @@ that kind after the interval makes a second report, counting the one held back."
 
 from __future__ import annotations
 
+from conftest import Clock
 from e2e_support import ADMIN_ID, READER_ID, plain, run_bot
 
 from bot.telegram.error_digest import ErrorDigest
@@ -17,16 +18,8 @@ READERS = (READER_ID + 11, READER_ID + 12, READER_ID + 13)
 REFUSAL = f'Bad Request: can\'t parse entities: unsupported start tag "{SECRET}" at byte offset 0'
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_two_identical_errors_make_one_report_without_reader_data(tmp_path):
-    clock = Clock()
+    clock = Clock(0.0)
     async with run_bot(tmp_path) as bot:
         api = bot.api
         bot.app.bot_data.error_digest = ErrorDigest(600.0, clock=clock)

@@ -6,22 +6,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from conftest import Clock
 
 from bot.feedback import REMEMBER_DAYS, FeedbackStore
 from bot.stats import MAX_TEXT
 
 
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_700_000_000.0)
 
 
 @pytest.fixture

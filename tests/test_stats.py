@@ -9,23 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import Clock
 
 from bot.stats import MAX_TEXT, StatsStore, normalize_text
 
 DAY = 86400.0
 
 
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_700_000_000.0)
 
 
 @pytest.fixture
