@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.atomic import write_atomic
 
 FILE = "heartbeat.json"  # in CITEBOT_DATA_DIR
 DEFAULT_INTERVAL = 30.0  # seconds between two beats
@@ -81,9 +82,7 @@ CLOCK_SKEW = 5.0  # seconds a beat may seem to come from the future (clock adjus
 def write(path: Path, beat: Beat) -> None:
     """Replace ``path`` with ``beat`` atomically (a reader sees the old or the new file,
     never half of one)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(beat.to_json() + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, beat.to_json() + "\n")
 
 
 def verdict(path: Path, max_age: float, now: float | None = None) -> tuple[bool, str]:

@@ -26,14 +26,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
 import yaml
 
+from bot.atomic import write_atomic
 from bot.knowledge import (
     UNANSWERABLE_FILE,
     KnowledgeError,
@@ -228,22 +227,6 @@ def render(items: list[Learned], unanswerable: list[Unanswerable] | None = None)
         lines.append("not_in_article:")
         lines.extend(f"  - {json.dumps(u.question, ensure_ascii=False)}" for u in unanswerable)
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file in its directory and a rename."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def add(path: Path, entry_id: str, lang: str, question: str) -> bytes | None:
