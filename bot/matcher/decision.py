@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.matcher.config import MatchConfig
-from bot.model import Entry, Lang, MatchResult, Suggestion
+from bot.model import Entry, Lang, MatchResult, Status, Suggestion
 
 EXACT = 99.5  # a stored question, as typed: answered even when it is a bare topic
 
@@ -76,39 +76,17 @@ def decide(
     if (mention or confident or clear_lead) and not broad:
         entry = entries[top.entry]
         return MatchResult(question, "answered", lang, entry, score, extra=extra, reason="answered")
+
+    def declined(status: Status, why: str) -> MatchResult:
+        return MatchResult(
+            question, status, lang, score=score, suggestions=suggestions, reason=why, extra=extra
+        )
+
     if unknown:
-        why = "unknown words: " + " ".join(w for w, _ in unknown)
-        return MatchResult(
-            question,
-            "no_match",
-            lang,
-            score=score,
-            suggestions=suggestions,
-            reason=why,
-            extra=extra,
-        )
+        return declined("no_match", "unknown words: " + " ".join(w for w, _ in unknown))
     if suggestions and top.score < cfg.suggest_threshold:  # related, too weak for "did you mean"
-        return MatchResult(
-            question,
-            "no_match",
-            lang,
-            score=score,
-            suggestions=suggestions,
-            reason="related only",
-            extra=extra,
-        )
+        return declined("no_match", "related only")
     if suggestions:
         why = "close call" if top.score >= cfg.answer_threshold else "low score"
-        why = "bare topic" if broad else why
-        return MatchResult(
-            question,
-            "ambiguous",
-            lang,
-            score=score,
-            suggestions=suggestions,
-            reason=why,
-            extra=extra,
-        )
-    return MatchResult(
-        question, "no_match", lang, score=score, reason="below threshold", extra=extra
-    )
+        return declined("ambiguous", "bare topic" if broad else why)
+    return declined("no_match", "below threshold")  # no suggestions to carry
