@@ -137,10 +137,10 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "winner": (
         re.compile(
-            r"谁赢|赢了|冠军|获奖|得奖|第一名|名次|[得拿获]了?第一|夺冠|获胜|"
+            r"谁赢|赢了|冠军|获奖|得奖|第 ?[一1] ?名|名次|[得拿获排]了?第 ?[一1]|夺冠|获胜|"
             r"\bwon\b|\bwinners?\b|\bprize|\bwho (?:came|finished) first\b"
         ),
-        re.compile(r"冠军|获奖|一等奖|第一名|\bwon\b|\bwinner"),
+        re.compile(r"冠军|获奖|一等奖|第 ?[一1] ?名|\bwon\b|\bwinner"),
     ),
     "contact": (
         re.compile(

@@ -6,11 +6,12 @@ import dataclasses
 
 import pytest
 
-from bot.engine import Engine
+from bot.engine import Engine, prepare
 from bot.matcher import GUARDS, MatchConfig, Matcher, Weights
 from bot.matcher.segment import head_noun
 from bot.matcher.unknown import en_class
 from bot.normalize import normalize, strip_fillers, to_simplified
+from bot.question_kinds import asked_kinds
 
 zhconv = pytest.importorskip("zhconv")
 
@@ -334,3 +335,8 @@ def test_related_buttons_are_judged_before_the_unknown_word_penalty(kb) -> None:
     assert decide("q", "zh", kb.entries, [unrelated], [("菜谱", "N")], False, cfg).suggestions == ()
     weak = dataclasses.replace(halved, unpenalized=cfg.related_threshold * 0.8)
     assert decide("q", "zh", kb.entries, [weak], [("菜谱", "N")], False, cfg).suggestions == ()
+
+
+@pytest.mark.parametrize("question", ["六比六赛第一名是谁", "哪个县区排第一", "谁拿了第1"])
+def test_asking_who_came_first_asks_for_a_winner_after_normalising(question) -> None:
+    assert "winner" in asked_kinds(prepare(question).norm)
