@@ -215,6 +215,18 @@ def test_a_real_word_is_no_typo_of_a_chance_homophone(matcher) -> None:
     assert matcher.unknown_words(normalize("连云港红色记忆是记录片吗", matcher.words), "zh") == []
 
 
+def test_words_naming_no_subject_cost_nothing_but_words_of_time_do(matcher) -> None:
+    from bot.lexicons import word_list
+
+    vague = word_list("zh_vague_words.txt")
+    assert {"大哥", "里头", "回来"} <= set(vague)
+    for word in vague:  # whatever the base says, each is a function word when unknown
+        assert all(cls == "F" for w, cls in matcher.unknown.words(word + "说了什么") if w == word)
+    question = normalize("工人大哥去年看了几场电影", matcher.words)
+    unknown = dict(matcher.unknown_words(question, "zh"))
+    assert unknown.get("大哥") in (None, "F") and unknown.get("去年") == "N"
+
+
 def test_a_verb_after_的_is_a_noun(matcher) -> None:
     assert ("导演", "N") in matcher.unknown_words(
         normalize("连云港红色记忆的导演", matcher.words), "zh"

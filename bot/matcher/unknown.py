@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from rapidfuzz import fuzz, process
 
-from bot.lexicons import en_lexicon, zh_lexicon
+from bot.lexicons import en_lexicon, word_list, zh_lexicon
 from bot.matcher.config import Weights
 from bot.matcher.index import Terms
 from bot.matcher.segment import cut
@@ -23,7 +23,7 @@ from bot.question_kinds import EN_QUESTION_WORDS, FUNCTION_CHARS, strip_question
 
 # Classes of a word: N (noun, name, place, time, or not a common word), V (verb), F (other).
 FLAGGED_CLASSES = ("N", "V")  # classes of common words that count when the base never uses them
-GENERIC_NOUNS = frozenset("事儿 事情 东西 方面 情况 内容 问题 地方 时候 样子".split())  # no subject
+VAGUE_WORDS = frozenset(word_list("zh_vague_words.txt"))  # no subject of their own: class F
 LOCATIVES = frozenset("上内里中外边")  # 山上, 省内: "on", "within" a place
 _LEFTOVER_FUNCTION_CHARS = frozenset(FUNCTION_CHARS + "要会能可着过吧呢吗")  # and modals
 _CAPITALISED_RE = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")  # not sentence-initial
@@ -141,7 +141,7 @@ class UnknownWords:
         i = 0
         for word in cut(run):
             if len(word) > 1 and word not in self.zh_text:
-                cls = "F" if word in GENERIC_NOUNS else lex[word]
+                cls = "F" if word in VAGUE_WORDS else lex[word]
                 if cls == "V" and run[i - 1 : i] == "的":  # X的导演: a verb used as a noun
                     cls = "N"
                 if word[-1] in LOCATIVES and run[max(i - 2, 0) : i + 1] in self.zh_text:
@@ -189,7 +189,7 @@ def segment_unknown(stretch: str) -> list[tuple[str, str]]:
             out.append((pending, _leftover_class(pending)))
         pending = ""
         if word:
-            out.append((word, lex[word]))
+            out.append((word, "F" if word in VAGUE_WORDS else lex[word]))
     return out
 
 
