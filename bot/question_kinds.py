@@ -43,7 +43,8 @@ _MONTHS = (
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "quantity": (
         re.compile(
-            r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|几万|数量|数目|人数|多大|多久|多长|"
+            r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|(?<![哪第])几年(?!级)|几万|"
+            r"数量|数目|人数|多大|多久|多长|"
             r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
             r"\bpercent|\brate\b"
         ),

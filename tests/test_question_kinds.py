@@ -63,6 +63,9 @@ def norm(text: str) -> str:
         ("12345热线的工作时间", {"clock"}),
         ("刘慧洋多大了", {"quantity", "age"}),
         ("How old is Liu Huiyang?", {"quantity", "age"}),
+        ("杨铮在联盟干了几年", {"quantity"}),  # how many years
+        ("读书班办在哪几年", {"list"}),  # which years: not a count
+        ("六比六赛第一名是谁", {"winner"}),  # normalised to 第 1 名
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:
