@@ -7,6 +7,9 @@ and 40 to 66 ms (the bot's whole budget is 100 MB), and it writes the characters
 in Taiwan and Hong Kong use (為, 群, 裡), where OpenCC's plain ``s2t`` writes its own
 standard (爲, 羣, 裏). ``zh-TW`` and ``zh-HK`` also convert regional words (軟體, 印表機).
 
+Where the tables pick the wrong character for this text (讲准 → 講准, not 講準), the
+pairs of ``bot/data/zh_hant_fixes.txt`` correct the output.
+
 Pure (no Telegram). The library is imported, and each variant's converter built, on
 first use only, then kept (by zhconv-rs itself): nothing is loaded at start-up. In the
 running bot the first variant adds about 4.7 MB, each further one about 3.5 MB.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
+
+from bot.lexicons import word_pairs
 
 VARIANTS = ("zh-Hant", "zh-TW", "zh-HK")
 
@@ -35,4 +40,12 @@ def to_traditional(text: str, variant: str = "zh-Hant") -> str:
         raise ValueError(f"unknown Chinese variant {variant!r}")
     if text.isascii():
         return text
-    return _zhconv()(text, variant, False)
+    out = _zhconv()(text, variant, False)
+    for wrong, right in _fixes():
+        out = out.replace(wrong, right)
+    return out
+
+
+@cache
+def _fixes() -> tuple[tuple[str, str], ...]:
+    return tuple(word_pairs("zh_hant_fixes.txt").items())

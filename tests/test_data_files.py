@@ -34,7 +34,7 @@ WORD_LISTS = [
     "zh_vague_words.txt",
 ]
 # Written by hand: "word other-word" pairs.
-PAIR_FILES = ["zh_question_forms.txt", "en_spellings.txt"]
+PAIR_FILES = ["zh_question_forms.txt", "en_spellings.txt", "zh_hant_fixes.txt"]
 ALL = [*TABLES, *WORD_LISTS, *PAIR_FILES]
 
 

@@ -130,6 +130,12 @@ def test_to_traditional_variants():
     assert to_traditional(text, "zh-HK").startswith("連雲港為社區")
 
 
+@pytest.mark.parametrize("variant", ["zh-Hant", "zh-TW", "zh-HK"])
+def test_the_converters_known_mistakes_are_corrected(variant):
+    # the section title "讲准讲活党的历史": 準 (accurate), not 准 (permit); 批准 stays
+    assert to_traditional("讲准讲活党的历史,批准", variant) == "講準講活黨的歷史,批准"
+
+
 def test_to_traditional_leaves_markup_and_ascii_alone():
     text = '<b>出处</b>:/topics @bot_name 12345 &lt;x&gt; "a" -{不}- 👍'
     out = to_traditional(text, "zh-TW")
