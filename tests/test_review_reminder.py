@@ -1,5 +1,5 @@
 """The review reminder: when one is due (an injected clock), its state file, and the
-review queue in numbers."""
+message the admins get (counts only, in the admin's language)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from conftest import Clock
 
 from bot.feedback import FeedbackStore
+from bot.prefs import PrefsStore
 from bot.review_reminder import FILE, Queue, Reminders, State, due, load, save
+from bot.telegram.review_reminder import ReviewReminder, admin_lang, reminder_text
 
 HOUR = 3600.0
 
@@ -178,3 +180,50 @@ async def test_the_async_queue_summary_and_a_closed_store(tmp_path, caplog) -> N
     with caplog.at_level(logging.ERROR, logger="bot.feedback"):
         assert await store.queue_summary() is None  # logged, never raised
     assert len(caplog.records) == 1
+
+
+# ---------------------------------------------------------------------------- the message
+
+
+def test_the_message_gives_counts_and_points_at_review() -> None:
+    queue = Queue(3, 9, 2)
+    first_zh = reminder_text(queue, True, 24.0, "zh")
+    assert first_zh.startswith("📝 待审核的读者点选和评价:3 条。") and "/review" in first_zh
+    assert "每 24 小时" in first_zh
+    later_en = reminder_text(queue, False, 0.5, "en")
+    assert "waiting for review: 3, 2 of them new since the last reminder" in later_en
+    assert "/review" in later_en and "every 0.5 hours" in later_en
+    later_zh = reminder_text(queue, False, 24.0, "zh")
+    assert "3 条,其中 2 条是上次提醒后新增的" in later_zh
+
+
+def test_an_admin_gets_their_language_choice_else_english(tmp_path) -> None:
+    assert admin_lang(None, 7) == "en"
+    with PrefsStore(tmp_path / "prefs.sqlite3") as prefs:
+        assert admin_lang(prefs, 7) == "en"
+        prefs.set_nowait(7, "zh-hant").result()
+        prefs.set_nowait(8, "zh-hans").result()
+        prefs.set_nowait(9, "en").result()
+        assert [admin_lang(prefs, a) for a in (7, 8, 9)] == ["zh", "zh", "en"]
+
+
+def test_no_reminder_task_when_off_without_admins_or_without_feedback(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from bot.settings import Settings
+
+    token = "42:FakeTokenForTestsOnly_xyzXYZ0123456"
+    base = {"TELEGRAM_BOT_TOKEN": token, "CITEBOT_DATA_DIR": str(tmp_path)}
+    app = SimpleNamespace()
+    with FeedbackStore(tmp_path / "feedback.sqlite3") as feedback:
+
+        def build(feedback=feedback, **env: str):
+            settings = Settings.from_env({**base, **env})
+            return ReviewReminder.build(app, settings, feedback, None)  # type: ignore[arg-type]
+
+        built = build(CITEBOT_ADMIN_IDS="5")
+        assert built is not None and built.reminders.interval == 24 * HOUR
+        assert built.reminders.path == tmp_path / FILE
+        assert build(CITEBOT_ADMIN_IDS="5", CITEBOT_REVIEW_REMINDER_HOURS="0") is None
+        assert build() is None  # no admins
+        assert build(feedback=None, CITEBOT_ADMIN_IDS="5") is None
