@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
+from bot.review_reminder import Queue
 from bot.sqlite_worker import SqliteWorker
 from bot.stats import normalize_text
 
@@ -187,6 +188,11 @@ class FeedbackStore(SqliteWorker):
     )
     _QUEUE = "SELECT p.rowid, p.question, p.entry_id, p.kind, p.count, p.last_seen " + _PENDING
 
+    def _queue_summary(self, since_id: int) -> Queue:
+        sql = "SELECT COUNT(*), MAX(p.rowid), SUM(p.rowid > ?) " + self._PENDING
+        count, newest, new = self._db().execute(sql, (since_id,)).fetchone()
+        return Queue(int(count), int(newest or 0), int(new or 0))
+
     def _queue_items(self, limit: int, item_id: int | None) -> list[ReviewItem]:
         sql, args = self._QUEUE, []
         if item_id is not None:
@@ -288,6 +294,19 @@ class FeedbackStore(SqliteWorker):
 
     async def counts(self) -> dict[str, int]:
         return await asyncio.wrap_future(self._submit(self._counts))
+
+    def queue_summary_sync(self, since_id: int = 0) -> Queue:
+        """The review queue in numbers: how many pairs wait, the newest one's id, and how
+        many are newer than ``since_id`` (for the reminders, ``bot.review_reminder``)."""
+        return self._submit(self._queue_summary, int(since_id)).result()
+
+    async def queue_summary(self, since_id: int = 0) -> Queue | None:
+        """Async :meth:`queue_summary_sync`; ``None`` on a database error (logged)."""
+        try:
+            return await asyncio.wrap_future(self._submit(self._queue_summary, int(since_id)))
+        except (sqlite3.Error, RuntimeError, OSError) as exc:
+            log.error("could not read the review queue of the feedback store: %s", exc)
+            return None
 
     def review_queue_sync(self, limit: int = 50) -> list[ReviewItem]:
         """The pairs not reviewed yet (nor of a question marked not in the article), most

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot import heartbeat
+from bot import heartbeat, review_reminder
 from bot.paths import default_data_dir, default_knowledge_dir
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
@@ -51,6 +51,7 @@ class Settings:
     webhook_path: str = "/telegram"
     log_level: str = "INFO"
     heartbeat_interval: float = heartbeat.DEFAULT_INTERVAL  # seconds between two beats
+    review_reminder_hours: float = review_reminder.DEFAULT_HOURS  # 0: no reminders
 
     def __repr__(self) -> str:
         secret = "***" if self.webhook_secret else None
@@ -60,7 +61,8 @@ class Settings:
             f"api_base_url={self.api_base_url!r}, webhook_url={self.webhook_url!r}, "
             f"webhook_listen={self.webhook_listen!r}, webhook_port={self.webhook_port!r}, "
             f"webhook_secret={secret!r}, webhook_path={self.webhook_path!r}, "
-            f"log_level={self.log_level!r}, heartbeat_interval={self.heartbeat_interval!r})"
+            f"log_level={self.log_level!r}, heartbeat_interval={self.heartbeat_interval!r}, "
+            f"review_reminder_hours={self.review_reminder_hours!r})"
         )
 
     __str__ = __repr__
@@ -94,6 +96,16 @@ class Settings:
     def heartbeat_path(self) -> Path:
         """The running bot's heartbeat (``bot.heartbeat``), read by ``citebot health``."""
         return self.data_dir / heartbeat.FILE
+
+    @property
+    def review_reminder_path(self) -> Path:
+        """When the admins were last reminded of the review queue (``bot.review_reminder``)."""
+        return self.data_dir / review_reminder.FILE
+
+    @property
+    def review_reminder_interval(self) -> float:
+        """Seconds between two reminders of the review queue; 0: no reminders."""
+        return self.review_reminder_hours * 3600.0
 
     @property
     def log_level_number(self) -> int:
@@ -134,6 +146,7 @@ class Settings:
             webhook_path=_path(get("CITEBOT_WEBHOOK_PATH")),
             log_level=_log_level(get("CITEBOT_LOG_LEVEL")),
             heartbeat_interval=_heartbeat_interval(get("CITEBOT_HEARTBEAT_INTERVAL")),
+            review_reminder_hours=_reminder_hours(get("CITEBOT_REVIEW_REMINDER_HOURS")),
         )
 
 
@@ -228,5 +241,12 @@ def _log_level(value: str) -> str:
 def _heartbeat_interval(value: str) -> float:
     try:
         return heartbeat.parse_interval(value)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _reminder_hours(value: str) -> float:
+    try:
+        return review_reminder.parse_hours(value)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None

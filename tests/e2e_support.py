@@ -97,6 +97,9 @@ def base_env(api: FakeBotApi, tmp_path: Path, **extra: str) -> dict[str, str]:
         "CITEBOT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
         "CITEBOT_DATA_DIR": str(tmp_path / "data"),
         "CITEBOT_LOG_LEVEL": "INFO",
+        # no review reminders: they are messages to the admin's chat that tests of other
+        # things do not expect (tests of the reminder turn it on with a tiny interval)
+        "CITEBOT_REVIEW_REMINDER_HOURS": "0",
     }
     env.update(extra)
     return env

@@ -57,6 +57,7 @@ def test_webhook_and_log_defaults_match_settings():
     assert docs["CITEBOT_WEBHOOK_PATH"] == defaults.webhook_path
     assert docs["CITEBOT_LOG_LEVEL"] == defaults.log_level
     assert docs["TELEGRAM_API_BASE_URL"] == defaults.api_base_url
+    assert float(docs["CITEBOT_REVIEW_REMINDER_HOURS"]) == defaults.review_reminder_hours
 
 
 def test_no_token_or_secret_is_shipped():

@@ -34,6 +34,9 @@ def test_defaults() -> None:
     assert (s.webhook_listen, s.webhook_port, s.webhook_path) == ("0.0.0.0", 8443, "/telegram")
     assert s.webhook_secret is None
     assert s.log_level == "INFO"
+    assert s.review_reminder_hours == 24.0  # one reminder a day at most
+    assert s.review_reminder_interval == 86400.0
+    assert s.review_reminder_path == default_data_dir() / "review_reminder.json"
 
 
 def test_all_variables(tmp_path: Path) -> None:
@@ -137,6 +140,11 @@ def test_admin_ids_must_be_numeric(value: str, named: str) -> None:
         ("TELEGRAM_API_BASE_URL", "ftp://example.org"),
         ("CITEBOT_LOG_LEVEL", "LOUD"),
         ("CITEBOT_WEBHOOK_PATH", "/a b"),
+        ("CITEBOT_REVIEW_REMINDER_HOURS", "daily"),
+        ("CITEBOT_REVIEW_REMINDER_HOURS", "-1"),
+        ("CITEBOT_REVIEW_REMINDER_HOURS", "nan"),
+        ("CITEBOT_REVIEW_REMINDER_HOURS", "inf"),
+        ("CITEBOT_REVIEW_REMINDER_HOURS", "86400"),  # seconds typed as hours
     ],
 )
 def test_malformed_values_are_named(name: str, value: str) -> None:
@@ -144,6 +152,16 @@ def test_malformed_values_are_named(name: str, value: str) -> None:
         Settings.from_env(env(**{name: value}))
     assert name in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value, hours", [("0", 0.0), ("0.25", 0.25), (" 48 ", 48.0), ("", 24.0), ("1e-4", 0.0001)]
+)
+def test_review_reminder_hours(value: str, hours: float) -> None:
+    s = Settings.from_env(env(CITEBOT_REVIEW_REMINDER_HOURS=value))
+    assert s.review_reminder_hours == hours  # 0: reminders off
+    assert s.review_reminder_interval == hours * 3600
+    assert f"review_reminder_hours={hours!r}" in repr(s)
 
 
 def test_secret_error_does_not_echo_the_secret() -> None:

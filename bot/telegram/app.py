@@ -52,6 +52,7 @@ from bot.telegram.flood import FloodGuard
 from bot.telegram.heartbeat import Heartbeat
 from bot.telegram.logsetup import install_redaction
 from bot.telegram.request import RetryingRequest, UpdateIdProcessor
+from bot.telegram.review_reminder import ReviewReminder
 from bot.telegram.texts import COMMANDS
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def build_application(
     if engine.cache is not None:  # full self-checks after reloads (and start-up: runner)
         data.checks = BackgroundCheck(engine, partial(tell_admins, app.bot, settings.admin_ids))
     data.heartbeat = Heartbeat(app, settings.heartbeat_path, settings.heartbeat_interval)
+    data.review_reminder = ReviewReminder.build(app, settings, feedback, prefs)
     add_handlers(app)
     return app
 
@@ -247,13 +249,18 @@ async def post_init(app: App) -> None:
     await replay_pending(app)
     if app.bot_data.heartbeat is not None:
         app.bot_data.heartbeat.start()
+    if app.bot_data.review_reminder is not None:
+        app.bot_data.review_reminder.start()
 
 
 async def post_shutdown(app: App) -> None:
-    """Stop the heartbeat and a running self-check; flush and close the statistics, the
-    feedback and language stores and the inbox (in-flight handlers have finished by now)."""
+    """Stop the heartbeat, the review reminder and a running self-check; flush and close
+    the statistics, the feedback and language stores and the inbox (in-flight handlers
+    have finished by now)."""
     if app.bot_data.heartbeat is not None:
         await app.bot_data.heartbeat.stop()
+    if app.bot_data.review_reminder is not None:
+        await app.bot_data.review_reminder.stop()
     if app.bot_data.checks is not None:
         await app.bot_data.checks.stop()
     await app.bot_data.store.aclose()

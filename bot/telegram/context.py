@@ -24,6 +24,7 @@ from bot.telegram.flood import FloodGuard
 
 if TYPE_CHECKING:
     from bot.telegram.heartbeat import Heartbeat
+    from bot.telegram.review_reminder import ReviewReminder
 
 
 @dataclass(eq=False, repr=False)
@@ -48,6 +49,7 @@ class BotData:
     prefs: PrefsStore | None = None  # readers' language choices (/language)
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)  # reports to admins
     heartbeat: Heartbeat | None = None  # CITEBOT_DATA_DIR/heartbeat.json while running
+    review_reminder: ReviewReminder | None = None  # tells admins when /review has news
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

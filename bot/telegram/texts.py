@@ -444,6 +444,28 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "zh": "待审核的读者点选和评价:{n} 条(/review)",
         "en": "Readers' taps and votes waiting for review: {n} (/review)",
     },
+    # ---- the review reminder (bot.telegram.review_reminder): counts only, no questions
+    "review_reminder": {
+        "zh": "📝 待审核的读者点选和评价:{n} 条。请用 /review 审核。",
+        "en": "📝 Readers' taps and votes waiting for review: {n}. Review them with /review.",
+    },
+    "review_reminder_new": {
+        "zh": (
+            "📝 待审核的读者点选和评价:{n} 条,其中 {new} 条是上次提醒后新增的。"
+            "请用 /review 审核。"
+        ),
+        "en": (
+            "📝 Readers' taps and votes waiting for review: {n}, {new} of them new since the "
+            "last reminder. Review them with /review."
+        ),
+    },
+    "review_reminder_footer": {
+        "zh": "\n有新内容才提醒,最多每 {hours} 小时一次(CITEBOT_REVIEW_REMINDER_HOURS)。",
+        "en": (
+            "\nA reminder comes only when something new waits, at most once every {hours} "
+            "hours (CITEBOT_REVIEW_REMINDER_HOURS)."
+        ),
+    },
     "unclear": {
         "zh": "<b>需要选择(“你是想问”)的问题</b>",
         "en": "<b>Questions that got “did you mean”</b>",
