@@ -1,3 +1,3 @@
 """citebot: answers readers' questions about one news article, citing its sentences."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -92,13 +92,16 @@ TEXTS: dict[str, dict[Lang, str]] = {
             "<b>管理员命令</b>\n"
             "/reload 重新读取并校验知识库\n"
             "/stats 问答统计\n"
-            "/unanswered [数量] [天数] 最常见的未能回答的问题(仅私聊)"
+            "/unanswered [数量] [天数] 最常见的未能回答的问题(仅私聊)\n"
+            "/review 审核读者的点选和评价,把新问法加进知识库(仅私聊)"
         ),
         "en": (
             "<b>Admin commands</b>\n"
             "/reload re-read and validate the knowledge base\n"
             "/stats question statistics\n"
             "/unanswered [count] [days] the most frequent unanswered questions "
+            "(private chat only)\n"
+            "/review readers' taps and votes: add their wordings to the knowledge base "
             "(private chat only)"
         ),
     },
