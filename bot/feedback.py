@@ -190,8 +190,10 @@ class FeedbackStore(SqliteWorker):
 
     def _queue_summary(self, since_id: int) -> Queue:
         sql = "SELECT COUNT(*), MAX(p.rowid), SUM(p.rowid > ?) " + self._PENDING
-        count, newest, new = self._db().execute(sql, (since_id,)).fetchone()
-        return Queue(int(count), int(newest or 0), int(new or 0))
+        conn = self._db()
+        count, newest, new = conn.execute(sql, (since_id,)).fetchone()
+        top = conn.execute("SELECT MAX(rowid) FROM pairs").fetchone()[0]
+        return Queue(int(count), int(newest or 0), int(new or 0), int(top or 0))
 
     def _queue_items(self, limit: int, item_id: int | None) -> list[ReviewItem]:
         sql, args = self._QUEUE, []

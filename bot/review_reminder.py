@@ -57,6 +57,7 @@ class Queue(NamedTuple):
     count: int  # pairs /review still shows
     newest_id: int  # the largest id among them (0: none)
     new: int  # how many of them are newer than the id asked about
+    top_id: int | None = None  # the largest id of any pair, reviewed or not (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,19 @@ class State:
         return cls(None if at is None else float(at), newest)
 
 
+def covered(state: State, queue: Queue) -> int:
+    """The newest pair id the last reminder told of, as far as this store goes: 0 (nothing
+    told) when the store holds no pair that old (replaced, its ids started afresh)."""
+    if queue.top_id is not None and queue.top_id < state.newest_id:
+        return 0
+    return state.newest_id
+
+
 def due(state: State, queue: Queue, interval: float, now: float) -> bool:
     """Whether to remind now: reminders on (``interval`` > 0 seconds), a pending pair newer
     than the last reminder covered, and ``interval`` passed since it (none yet: at once; a
     reminder time in the future, the clock set back, holds nothing back)."""
-    if interval <= 0 or queue.count <= 0 or queue.newest_id <= state.newest_id:
+    if interval <= 0 or queue.count <= 0 or queue.newest_id <= covered(state, queue):
         return False
     if state.reminded_at is None or state.reminded_at > now:
         return True

@@ -63,6 +63,14 @@ def test_interval_zero_is_off(path) -> None:
         Reminders(path, 0.0)
 
 
+def test_a_replaced_feedback_store_is_news_again() -> None:
+    # the last reminder covered pair 40; the store now holds no pair past 3: it was replaced
+    # (deleted, restored from an older backup), and its pairs are news, not old items
+    last = State(reminded_at=0.0, newest_id=40)
+    assert due(last, Queue(2, 3, 0, top_id=3), HOUR, now=2 * HOUR)
+    assert not due(last, Queue(2, 3, 0, top_id=41), HOUR, now=2 * HOUR)  # 41 was reviewed
+
+
 def test_a_clock_set_back_does_not_hold_reminders_back() -> None:
     assert due(State(reminded_at=5000.0, newest_id=1), Queue(2, 2, 1), HOUR, now=1000.0)
 
@@ -155,20 +163,20 @@ def test_save_and_load_round_trip(path) -> None:
 
 def test_the_feedback_store_counts_the_queue_and_its_newest_pair(tmp_path, clock) -> None:
     with FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock) as store:
-        assert store.queue_summary_sync() == Queue(0, 0, 0)
+        assert store.queue_summary_sync() == Queue(0, 0, 0, 0)
         store.record_sync("基地有几个", "bases", "tap")
         store.record_sync("天气怎么样", "other", "down")
         first, second = sorted(i.id for i in store.review_queue_sync())
-        assert store.queue_summary_sync() == Queue(2, second, 2)
-        assert store.queue_summary_sync(since_id=first) == Queue(2, second, 1)
+        assert store.queue_summary_sync() == Queue(2, second, 2, second)
+        assert store.queue_summary_sync(since_id=first) == Queue(2, second, 1, second)
         store.record_sync("基地有几个", "bases", "tap")  # seen again: the same pair, same id
-        assert store.queue_summary_sync(since_id=second) == Queue(2, second, 0)
+        assert store.queue_summary_sync(since_id=second) == Queue(2, second, 0, second)
         store.mark_reviewed_sync(second, "not_in_article")  # reviewed: out of the queue
-        assert store.queue_summary_sync(since_id=second) == Queue(1, first, 0)
+        assert store.queue_summary_sync(since_id=second) == Queue(1, first, 0, second)
         store.record_sync("红色地标有哪些", "bases", "up")
         (third,) = [i.id for i in store.review_queue_sync() if i.id not in (first, second)]
         assert third > second
-        assert store.queue_summary_sync(since_id=second) == Queue(2, third, 1)
+        assert store.queue_summary_sync(since_id=second) == Queue(2, third, 1, third)
 
 
 async def test_the_async_queue_summary_and_a_closed_store(tmp_path, caplog) -> None:

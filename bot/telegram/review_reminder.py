@@ -33,7 +33,7 @@ from bot.feedback import FeedbackStore
 from bot.model import Lang
 from bot.prefs import PrefsStore
 from bot.reader_lang import decide
-from bot.review_reminder import Queue, Reminders
+from bot.review_reminder import Queue, Reminders, covered
 from bot.settings import Settings
 from bot.telegram.texts import t
 
@@ -145,7 +145,8 @@ class ReviewReminder:
         queue = await self.feedback.queue_summary(self.reminders.state.newest_id)
         if queue is None or not self.reminders.due(queue):
             return False
-        first = self.reminders.state.reminded_at is None
+        state = self.reminders.state
+        first = state.reminded_at is None or covered(state, queue) == 0  # nothing told yet
         hours = self.reminders.interval / 3600.0
         reached = await send_reminder(
             self.app.bot, self.admin_ids, self.prefs, queue, first=first, hours=hours
