@@ -143,3 +143,28 @@ def test_the_pinyin_table_covers_every_character_of_the_knowledge_base() -> None
     text = "".join(p.read_text(encoding="utf-8") for p in KNOWLEDGE_DIR.rglob("*.yaml"))
     missing = sorted(set(re.findall(r"[\u4e00-\u9fff]", text)) - set(table))
     assert not missing, f"run tools/gen_pinyin.py: no pinyin for {''.join(missing[:40])}"
+
+
+def test_the_word_tables_find_every_row_exactly_and_nothing_else() -> None:
+    zh_rows = [r.split("\t") for r in _lines("lexicon.txt")[len(_header("lexicon.txt")) : -1]]
+    lexicon, weights = lexicons.zh_lexicon(), lexicons.zh_word_weights()
+    assert all(lexicon[w] == cls and weights[w] == int(wt) for w, cls, wt in zh_rows)
+    en_rows = [r.split("\t") for r in _lines("en_lexicon.txt")[len(_header("en_lexicon.txt")) : -1]]
+    assert all(lexicons.en_lexicon()[w] == cls for w, cls in en_rows)
+    words = {w for w, _, _ in zh_rows}
+    assert list(lexicon) == [w for w, _, _ in zh_rows]  # iteration: the file's words, in order
+    for other in ("连云港人", "去年去", "xyz", "", 42):  # not words of the table
+        assert other not in words and other not in lexicon and lexicon.get(other) is None
+    with pytest.raises(KeyError):
+        weights["连云港人"]
+
+
+def test_a_word_table_keeps_words_whose_hash_clashes_apart() -> None:
+    # Two rows with one hash (here: the same word twice, as a clash would give) go to the
+    # small exact table, and the last one read wins, as in a dict.
+    rows = [("甲乙", 1), ("丙丁", 2), ("甲乙", 3)]
+    table = lexicons._WordTable(lambda: iter(rows), lambda code: code)
+    assert (table["甲乙"], table["丙丁"], len(table)) == (3, 2, 2)
+    assert "戊己" not in table
+    doubled = table.other_column(lambda code: 2 * code)
+    assert (doubled["甲乙"], table["甲乙"]) == (6, 3)  # a view: the same arrays, read otherwise
