@@ -43,7 +43,7 @@ _MONTHS = (
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "quantity": (
         re.compile(
-            r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|(?<![哪第])几年(?!级)|几万|"
+            r"多少|(?<![哪第])几[个名家条项本处场次件位支所部批届期顿天万千百十岁]|(?<![哪第这那近前十两数好])几年(?![级来前里间])|几万|"
             r"数量|数目|人数|多大|多久|多长|"
             r"多高|多远|几岁|年龄|年纪|\bhow (many|much|old|long|big|large)\b|\bnumber of\b|"
             r"\bpercent|\brate\b"
@@ -138,7 +138,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "winner": (
         re.compile(
-            r"谁赢|赢了|冠军|获奖|得奖|第 ?[一1] ?名|名次|[得拿获排]了?第 ?[一1]|夺冠|获胜|"
+            r"谁赢|赢了|冠军|获奖|得奖|第 ?[一1] ?名|名次|夺冠|获胜|"
+            r"[得拿获排]了?第 ?(?:一|1)(?! ?[\d批届次期个位])|"  # 排第一, not 排第12位, 第一批
             r"\bwon\b|\bwinners?\b|\bprize|\bwho (?:came|finished) first\b"
         ),
         re.compile(r"冠军|获奖|一等奖|第 ?[一1] ?名|\bwon\b|\bwinner"),

@@ -32,6 +32,7 @@ VARIABLE = "CITEBOT_REVIEW_REMINDER_HOURS"
 DEFAULT_HOURS = 24.0
 MAX_HOURS = 24.0 * 366  # a larger value is most likely seconds typed as hours
 CHECK_EVERY = 600.0  # seconds: the queue is looked at least this often (if reminders are on)
+MIN_CHECK_EVERY = 0.5  # seconds: and at most this often, however small the setting
 
 
 def parse_hours(raw: str | None) -> float:
@@ -141,8 +142,9 @@ class Reminders:
 
     @property
     def check_every(self) -> float:
-        """Seconds between two looks at the queue: the interval, at most ``CHECK_EVERY``."""
-        return min(self.interval, CHECK_EVERY)
+        """Seconds between two looks at the queue: the interval, at most ``CHECK_EVERY``
+        and at least ``MIN_CHECK_EVERY`` (a tiny setting must not make a busy loop)."""
+        return max(MIN_CHECK_EVERY, min(self.interval, CHECK_EVERY))
 
     def due(self, queue: Queue) -> bool:
         return due(self.state, queue, self.interval, self._clock())

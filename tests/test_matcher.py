@@ -216,15 +216,19 @@ def test_a_real_word_is_no_typo_of_a_chance_homophone(matcher) -> None:
 
 
 def test_words_naming_no_subject_cost_nothing_but_words_of_time_do(matcher) -> None:
-    from bot.lexicons import word_list
+    from bot.lexicons import word_list, zh_lexicon
 
     vague = word_list("zh_vague_words.txt")
     assert {"大哥", "里头", "回来"} <= set(vague)
-    for word in vague:  # whatever the base says, each is a function word when unknown
-        assert all(cls == "F" for w, cls in matcher.unknown.words(word + "说了什么") if w == word)
-    question = normalize("工人大哥去年看了几场电影", matcher.words)
-    unknown = dict(matcher.unknown_words(question, "zh"))
-    assert unknown.get("大哥") in (None, "F") and unknown.get("去年") == "N"
+    assert all(word in zh_lexicon() for word in vague)  # else the cut never yields it
+    checked = 0
+    for word in vague:  # each is a function word wherever the cut yields it, unknown
+        found = [cls for w, cls in matcher.unknown.words(word + "说了什么") if w == word]
+        assert found in ([], ["F"]), word
+        checked += bool(found)
+    assert checked >= len(vague) // 2  # most are words the base never uses
+    found = dict(matcher.unknown.words("工人大哥去年看了几场电影"))
+    assert (found["大哥"], found["去年"]) == ("F", "N")
 
 
 def test_a_verb_after_的_is_a_noun(matcher) -> None:
@@ -312,7 +316,9 @@ def test_a_broad_bare_topic_gets_buttons_not_a_random_entry(engine, kb) -> None:
     assert engine.ask("项雪龙 职务").status == "answered"
     # with no lead required, no bare topic is broad: the other rules decide
     wide = Engine.over(kb, dataclasses.replace(MatchConfig(), bare_topic_gap=0.0))
-    assert wide.ask("党史学习教育").reason != "bare topic"
+    free = wide.ask("党史学习教育")
+    assert free.reason in ("answered", "close call")  # decided on its score and gap
+    assert free.score >= MatchConfig().answer_threshold
 
 
 def test_two_questions_in_one_message_get_both_answers_each_cited(engine) -> None:

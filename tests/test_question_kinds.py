@@ -66,6 +66,11 @@ def norm(text: str) -> str:
         ("杨铮在联盟干了几年", {"quantity"}),  # how many years
         ("读书班办在哪几年", {"list"}),  # which years: not a count
         ("六比六赛第一名是谁", {"winner"}),  # normalised to 第 1 名
+        ("近几年连云港做了哪些工作", set()),  # "these years": no count asked
+        ("这几年连云港有什么变化", set()),
+        ("十几年来连云港的红色教育", set()),
+        ("排第12位的是谁", set()),  # a rank, not the winner
+        ("谁拿了第一次宣讲的机会", set()),
     ],
 )
 def test_asked_kinds(question: str, kinds: set[str]) -> None:

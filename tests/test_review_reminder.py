@@ -78,6 +78,7 @@ def test_a_clock_set_back_does_not_hold_reminders_back() -> None:
 def test_checks_every_interval_but_at_least_every_ten_minutes(path) -> None:
     assert Reminders(path, 24 * HOUR).check_every == 600.0
     assert Reminders(path, 0.5).check_every == 0.5
+    assert Reminders(path, 1e-9).check_every == 0.5  # a tiny setting: no busy loop
 
 
 # ---------------------------------------------------------------------------- state file
@@ -203,6 +204,8 @@ def test_the_message_gives_counts_and_points_at_review() -> None:
     assert "/review" in later_en and "every 0.5 hours" in later_en
     later_zh = reminder_text(queue, False, 24.0, "zh")
     assert "3 条,其中 2 条是上次提醒后新增的" in later_zh
+    assert "every 1 hour (" in reminder_text(queue, True, 1.0, "en")  # not "1 hours"
+    assert "every 0.0002 hours" in reminder_text(queue, True, 0.0002, "en")  # not 2e-04
 
 
 def test_an_admin_gets_their_language_choice_else_english(tmp_path) -> None:
@@ -235,3 +238,68 @@ def test_no_reminder_task_when_off_without_admins_or_without_feedback(tmp_path) 
         assert build(CITEBOT_ADMIN_IDS="5", CITEBOT_REVIEW_REMINDER_HOURS="0") is None
         assert build() is None  # no admins
         assert build(feedback=None, CITEBOT_ADMIN_IDS="5") is None
+
+
+async def test_an_unreachable_admin_is_warned_about_once_until_reached_again(caplog) -> None:
+    from telegram.error import Forbidden
+
+    from bot.telegram.review_reminder import send_reminder
+
+    class Bot:
+        def __init__(self) -> None:
+            self.blocked = True
+            self.sent: list[int] = []
+
+        async def send_message(self, chat_id: int, text: str, parse_mode: str) -> None:
+            if self.blocked and chat_id == 7:
+                raise Forbidden("bot was blocked by the user")
+            self.sent.append(chat_id)
+
+    bot, failing = Bot(), set()
+    queue = Queue(1, 1, 1)
+    with caplog.at_level(logging.DEBUG, logger="bot.telegram.review_reminder"):
+        for _ in range(3):  # three looks, admin 7 blocked throughout
+            assert (
+                await send_reminder(
+                    bot, [7, 8], None, queue, first=True, hours=1.0, failing=failing
+                )
+                == 1
+            )
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "admin 7" in warnings[0].getMessage()
+        bot.blocked = False
+        assert (
+            await send_reminder(bot, [7, 8], None, queue, first=True, hours=1.0, failing=failing)
+            == 2
+        )
+        assert failing == set()
+        assert any("reached admin 7 again" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_stop_lets_a_look_in_progress_finish_and_save(path) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from bot.telegram.review_reminder import ReviewReminder
+
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    class Bot:
+        async def send_message(self, chat_id: int, text: str, parse_mode: str) -> None:
+            sending.set()
+            await release.wait()  # the request is on the wire when the bot stops
+
+    class Feedback:
+        async def queue_summary(self, since_id: int = 0) -> Queue:
+            return Queue(1, 1, 1, 1)
+
+    app = SimpleNamespace(running=True, bot=Bot())
+    reminder = ReviewReminder(app, Feedback(), Reminders(path, 0.5), [7])  # type: ignore[arg-type]
+    reminder.start()
+    await asyncio.wait_for(sending.wait(), 30)
+    stopping = asyncio.ensure_future(reminder.stop())
+    await asyncio.sleep(0)  # the stop has begun: it waits for the look, not cancels it
+    assert not stopping.done()
+    release.set()
+    await asyncio.wait_for(stopping, 30)
+    assert load(path).newest_id == 1  # what was sent is remembered: not sent again

@@ -141,6 +141,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(UpdateIdProcessor(CONCURRENT_UPDATES))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     app: App = builder.build()
@@ -251,6 +252,13 @@ async def post_init(app: App) -> None:
         app.bot_data.heartbeat.start()
     if app.bot_data.review_reminder is not None:
         app.bot_data.review_reminder.start()
+
+
+async def post_stop(app: App) -> None:
+    """After ``stop()``, while the bot's connection is still open: stop the review reminder
+    (a look in progress finishes its sends first)."""
+    if app.bot_data.review_reminder is not None:
+        await app.bot_data.review_reminder.stop()
 
 
 async def post_shutdown(app: App) -> None:

@@ -40,6 +40,7 @@ from bot.telegram.texts import t
 log = logging.getLogger(__name__)
 
 FIRST_LOOK = 5.0  # seconds after the application runs (capped by the interval)
+STOP_WAIT = 10.0  # seconds a stop waits for a look in progress to finish
 STARTING_POLL = 0.25  # seconds between looks at a starting application
 
 
@@ -56,7 +57,15 @@ def reminder_text(queue: Queue, first: bool, hours: float, lang: Lang) -> str:
         text = t("review_reminder", lang, n=queue.count)
     else:
         text = t("review_reminder_new", lang, n=queue.count, new=queue.new)
-    return text + t("review_reminder_footer", lang, hours=f"{hours:g}")
+    return text + t("review_reminder_footer", lang, period=period_text(hours, lang))
+
+
+def period_text(hours: float, lang: Lang) -> str:
+    """"24 小时" / "24 hours", "1 hour", "0.5 hours": the setting as a reader says it."""
+    amount = f"{hours:.4f}".rstrip("0").rstrip(".") or "0"  # 0.0002, never 2e-04
+    if lang == "zh":
+        return f"{amount} 小时"
+    return "1 hour" if amount == "1" else f"{amount} hours"
 
 
 async def send_reminder(
@@ -67,17 +76,26 @@ async def send_reminder(
     *,
     first: bool,
     hours: float,
+    failing: set[int] | None = None,
 ) -> int:
     """Send the reminder to each admin once; how many got it. Never raises (but a
-    cancellation): a failure is one WARNING line."""
+    cancellation): a failure is one WARNING line, once per admin until a reminder reaches
+    them again (``failing``: the admins already warned about, kept by the caller), so an
+    admin who blocked the bot costs one line, not one every look."""
+    failing = set() if failing is None else failing
     reached = 0
     for admin in sorted(admin_ids):
         text = reminder_text(queue, first, hours, admin_lang(prefs, admin))
         try:
             await bot.send_message(admin, text, parse_mode="HTML")
         except Exception as exc:  # a TelegramError, or anything else: log and go on
-            log.warning("could not send the review reminder to admin %s: %s", admin, exc)
+            level = logging.DEBUG if admin in failing else logging.WARNING
+            log.log(level, "could not send the review reminder to admin %s: %s", admin, exc)
+            failing.add(admin)
         else:
+            if admin in failing:
+                log.info("the review reminder reached admin %s again", admin)
+            failing.discard(admin)
             reached += 1
     return reached
 
@@ -99,6 +117,8 @@ class ReviewReminder:
         self.admin_ids = frozenset(admin_ids)
         self.prefs = prefs
         self._task: asyncio.Task[None] | None = None
+        self._check: asyncio.Future[bool] | None = None  # a look in progress
+        self._failing: set[int] = set()  # admins warned about, until one is reached again
 
     @classmethod
     def build(
@@ -122,10 +142,15 @@ class ReviewReminder:
             self._task = loop.create_task(self._run(), name="review-reminder")
 
     async def stop(self) -> None:
+        """Stop looking; a look in progress may finish its sends and save what it sent (up
+        to ``STOP_WAIT`` seconds), so a reminder that went out is not sent again."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._check is not None and not self._check.done():
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._check), STOP_WAIT)
 
     async def _run(self) -> None:
         every = self.reminders.check_every
@@ -134,11 +159,16 @@ class ReviewReminder:
         await asyncio.sleep(min(FIRST_LOOK, every))
         while True:
             if self.app.running:
-                try:
-                    await self.check()
-                except Exception:  # a bug: logged, and the next look comes all the same
-                    log.exception("the review reminder failed")
+                self._check = asyncio.ensure_future(self._look())
+                await asyncio.shield(self._check)  # stop() waits for it, not cancels it
             await asyncio.sleep(every)
+
+    async def _look(self) -> bool:
+        try:
+            return await self.check()
+        except Exception:  # a bug: logged, and the next look comes all the same
+            log.exception("the review reminder failed")
+            return False
 
     async def check(self) -> bool:
         """Look at the queue and, if a reminder is due, send it; whether an admin got it."""
@@ -149,7 +179,13 @@ class ReviewReminder:
         first = state.reminded_at is None or covered(state, queue) == 0  # nothing told yet
         hours = self.reminders.interval / 3600.0
         reached = await send_reminder(
-            self.app.bot, self.admin_ids, self.prefs, queue, first=first, hours=hours
+            self.app.bot,
+            self.admin_ids,
+            self.prefs,
+            queue,
+            first=first,
+            hours=hours,
+            failing=self._failing,
         )
         if not reached:
             return False

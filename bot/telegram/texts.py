@@ -463,10 +463,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
         ),
     },
     "review_reminder_footer": {
-        "zh": "\n有新内容才提醒,最多每 {hours} 小时一次(CITEBOT_REVIEW_REMINDER_HOURS)。",
+        "zh": "\n有新内容才提醒,最多每 {period}一次(CITEBOT_REVIEW_REMINDER_HOURS)。",
         "en": (
-            "\nA reminder comes only when something new waits, at most once every {hours} "
-            "hours (CITEBOT_REVIEW_REMINDER_HOURS)."
+            "\nA reminder comes only when something new waits, at most once every {period} "
+            "(CITEBOT_REVIEW_REMINDER_HOURS)."
         ),
     },
     "unclear": {
