@@ -69,7 +69,7 @@ _CLASSES = ("N", "V", "F")
 class _WordTable(Mapping[str, Any]):
     """A read-only word table in two flat arrays instead of a dict: each word's ``hash()``
     (sorted) and a small int code, found by bisection. ~10 bytes a word where a dict of
-    strings takes ~150 (the Chinese table: 0.7 MB, not 10 MB); a lookup costs ~0.5 µs.
+    strings takes ~150 (the Chinese table: 0.7 MB, not 10 MB); a lookup costs ~0.7 µs.
 
     Hashes are this process's own (``PYTHONHASHSEED``), made when the table is read. The
     rare words whose hash another word shares are kept in a small dict instead, so every

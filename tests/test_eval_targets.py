@@ -27,7 +27,7 @@ HELDOUT = {
     "questions-heldout3.yaml": {"answered": 69.0, "refused": 91.0},  # 70.5 / 93.3
     # written blind on 2026-12-07 beside dev11; 140 questions left once those other sets
     # hold were dropped
-    "questions-heldout4.yaml": {"answered": 60.0, "refused": 79.0},  # 62.2 / 86.2
+    "questions-heldout4.yaml": {"answered": 60.0, "refused": 79.0},  # 62.2 / 86.2 (2 of 29: 7 pts)
 }
 MIN_SIZE = {"questions-heldout4.yaml": 140}  # the issue asks for 150 or more
 
