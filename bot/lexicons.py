@@ -26,13 +26,20 @@ def _read(name: str) -> str:
     return resources.files("bot").joinpath(f"data/{name}").read_text(encoding="utf-8")
 
 
+def _table_lines(name: str) -> Iterator[str]:
+    """The lines of a generated table after its header (its leading ``#`` comment lines),
+    one at a time: no list of 70,000 lines at once."""
+    header = True
+    for line in io.StringIO(_read(name)):
+        if header and line.startswith("#"):
+            continue
+        header = False
+        yield line.rstrip("\n")
+
+
 def _table_rows(name: str) -> list[str]:
     """The lines of a generated table after its header (its leading ``#`` comment lines)."""
-    lines = _read(name).splitlines()
-    start = 0
-    while start < len(lines) and lines[start].startswith("#"):
-        start += 1
-    return lines[start:]
+    return list(_table_lines(name))
 
 
 @cache
@@ -133,16 +140,6 @@ class _WordTable(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._keys) + len(self._clashes)
-
-
-def _table_lines(name: str) -> Iterator[str]:
-    """:func:`_table_rows` one line at a time: no list of 70,000 lines at once."""
-    header = True
-    for line in io.StringIO(_read(name)):
-        if header and line.startswith("#"):
-            continue
-        header = False
-        yield line.rstrip("\n")
 
 
 def _zh_rows() -> Iterator[tuple[str, str, str]]:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_knowledge import small_knowledge
 
 from bot.knowledge import (
     COVERAGE_FILE,
@@ -60,13 +61,7 @@ def all_sentences(kb) -> list[tuple[str, str]]:
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
     """The real article, one entry (citing s3-1), and no coverage file yet."""
-    d = tmp_path / "knowledge"
-    d.mkdir()
-    shutil.copy(KNOWLEDGE / "article.yaml", d / "article.yaml")
-    shutil.copytree(KNOWLEDGE / "source", d / "source")
-    (d / "qa").mkdir()
-    (d / "qa" / "a.yaml").write_text(ONE_ENTRY, encoding="utf-8")
-    return d
+    return small_knowledge(tmp_path, ONE_ENTRY)
 
 
 def write_coverage(d: Path, text: str) -> None:

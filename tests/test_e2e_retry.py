@@ -104,18 +104,26 @@ async def test_a_429_five_times_in_a_row_is_delivered(tmp_path, caplog):
     assert not warned(caplog)
 
 
+async def held_past_the_timeout(bot, error_code: int | None):
+    """A reader's question whose first sendMessage the server holds past the client's read
+    timeout, then answers with ``error_code`` (``None``: success); the held try and the
+    retry, once both are answered and the update handled."""
+    release = asyncio.Event()
+    bot.api.fail_next("sendMessage", error_code=error_code, hold=release, match=to_reader())
+    update, first = await bot.private(BASES_ZH)
+    retry = await bot.api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
+    await bot.api.responded(retry)
+    release.set()
+    await bot.api.responded(first)
+    await bot.wait_handled(update)
+    return first, retry
+
+
 async def test_a_timed_out_send_is_retried(tmp_path, caplog):
     """The first try is held past the client's read timeout; the retry is answered. The held
     one then fails at the server: the reader gets exactly one reply."""
-    release = asyncio.Event()
     async with run_bot(tmp_path, request=fast(read_timeout=1.0)) as bot:
-        bot.api.fail_next("sendMessage", error_code=500, hold=release, match=to_reader())
-        update, first = await bot.private(BASES_ZH)
-        retry = await bot.api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
-        await bot.api.responded(retry)
-        release.set()
-        await bot.api.responded(first)
-        await bot.wait_handled(update)
+        first, retry = await held_past_the_timeout(bot, error_code=500)
         assert [r.ok for r in bot.api.sent(READER_ID)] == [False, True]
         assert retry.params == first.params and "66" in plain(retry)
     assert not warned(caplog)
@@ -124,15 +132,8 @@ async def test_a_timed_out_send_is_retried(tmp_path, caplog):
 async def test_a_timeout_is_ambiguous_and_may_duplicate(tmp_path):
     """The price of retrying timeouts (see bot.telegram.request): if Telegram accepted the
     timed-out try after all, the reader sees the reply twice, never zero times."""
-    release = asyncio.Event()
     async with run_bot(tmp_path, request=fast(read_timeout=1.0)) as bot:
-        bot.api.fail_next("sendMessage", error_code=None, hold=release, match=to_reader())
-        update, first = await bot.private(BASES_ZH)
-        retry = await bot.api.wait_for("sendMessage", lambda r: r.chat_id == READER_ID)
-        await bot.api.responded(retry)
-        release.set()
-        await bot.api.responded(first)
-        await bot.wait_handled(update)
+        await held_past_the_timeout(bot, error_code=None)
         assert [r.ok for r in bot.api.sent(READER_ID)] == [True, True]
 
 

@@ -83,16 +83,22 @@ def entry_yaml(
     )
 
 
-@pytest.fixture
-def kdir(tmp_path: Path) -> Path:
-    """A copy of the real article and raw page, with one valid Q&A file."""
+def small_knowledge(tmp_path: Path, qa: str) -> Path:
+    """A knowledge directory: a copy of the real article and raw page, and one Q&A file
+    (``qa/a.yaml``) holding ``qa``."""
     d = tmp_path / "knowledge"
     d.mkdir()
     shutil.copy(KNOWLEDGE / "article.yaml", d / "article.yaml")
     shutil.copytree(KNOWLEDGE / "source", d / "source")
     (d / "qa").mkdir()
-    (d / "qa" / "a.yaml").write_text(GOOD, encoding="utf-8")
+    (d / "qa" / "a.yaml").write_text(qa, encoding="utf-8")
     return d
+
+
+@pytest.fixture
+def kdir(tmp_path: Path) -> Path:
+    """A copy of the real article and raw page, with one valid Q&A file."""
+    return small_knowledge(tmp_path, GOOD)
 
 
 def write(d: Path, name: str, text: str | bytes) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from e2e_support import ADMIN_ID, add_variant, copy_knowledge, plain, run_bot
 from fake_bot_api import WAIT, FakeBotApi
-from test_knowledge import GOOD, KNOWLEDGE, SOURCE, entry_yaml
+from test_knowledge import GOOD, SOURCE, entry_yaml, small_knowledge
 
 from bot import safe_yaml
 from bot.engine import Deadline, Engine, ReloadAbandoned
@@ -57,13 +57,7 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file type
 @pytest.fixture
 def kdir(tmp_path: Path) -> Path:
     """A copy of the real article and raw page, with one valid Q&A file."""
-    d = tmp_path / "knowledge"
-    d.mkdir()
-    shutil.copy(KNOWLEDGE / "article.yaml", d / "article.yaml")
-    shutil.copytree(KNOWLEDGE / "source", d / "source")
-    (d / "qa").mkdir()
-    (d / "qa" / "a.yaml").write_text(GOOD, encoding="utf-8")
-    return d
+    return small_knowledge(tmp_path, GOOD)
 
 
 def load_promptly(directory: Path, **options) -> list[Problem]:
